@@ -45,7 +45,7 @@ class Encoder {
     std::memcpy(&bits, &v, sizeof bits);
     U64(bits);
   }
-  void Str(std::string_view s) {
+  void Str(absl::string_view s) {
     U64(s.size());
     out_.append(s.data(), s.size());
   }

@@ -15,7 +15,7 @@ Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
 
 Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
 
-void Sha256::Update(std::string_view bytes) {
+void Sha256::Update(absl::string_view bytes) {
   EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), bytes.data(), bytes.size());
 }
 
@@ -26,7 +26,7 @@ Sha256Digest Sha256::Finish() {
   return digest;
 }
 
-Sha256Digest Sha256Of(std::string_view bytes) {
+Sha256Digest Sha256Of(absl::string_view bytes) {
   Sha256 sha;
   sha.Update(bytes);
   return sha.Finish();

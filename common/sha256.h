@@ -5,7 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 namespace aotd {
 
@@ -19,7 +19,7 @@ class Sha256 {
   Sha256(const Sha256&) = delete;
   Sha256& operator=(const Sha256&) = delete;
 
-  void Update(std::string_view bytes);
+  void Update(absl::string_view bytes);
   // Ends the digest; the object may not be updated afterwards.
   Sha256Digest Finish();
 
@@ -27,7 +27,7 @@ class Sha256 {
   void* ctx_;  // EVP_MD_CTX
 };
 
-Sha256Digest Sha256Of(std::string_view bytes);
+Sha256Digest Sha256Of(absl::string_view bytes);
 
 // Lower-case hex, 64 characters.
 std::string ToHex(const Sha256Digest& digest);

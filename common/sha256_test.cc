@@ -9,7 +9,7 @@ TEST(Sha256Test, KnownDigests) {
   EXPECT_EQ(ToHex(Sha256Of("")),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(ToHex(Sha256Of("abc")),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cc5a0f3b1ea68c0ed");
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(Sha256Test, IncrementalEqualsOneShot) {
