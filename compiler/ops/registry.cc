@@ -1,0 +1,80 @@
+#include "compiler/ops/registry.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "compiler/ops/op_categories.h"
+
+namespace aotd::ops {
+
+const OpRegistry& OpRegistry::Global() {
+  static const OpRegistry* const registry = [] {
+    auto* built = new OpRegistry();
+    for (auto* register_ops :
+         {&internal::RegisterPointwiseOps, &internal::RegisterReductionOps,
+          &internal::RegisterShapeOps, &internal::RegisterCreationOps,
+          &internal::RegisterNnOps}) {
+      absl::Status status = register_ops(*built);
+      if (!status.ok()) {
+        std::fprintf(stderr, "aotd: building the op registry failed: %s\n",
+                     status.ToString().c_str());
+        std::abort();
+      }
+    }
+    return built;
+  }();
+  return *registry;
+}
+
+const OpDef* OpRegistry::Find(absl::string_view op_name) const {
+  auto it = ops_.find(op_name);
+  return it == ops_.end() ? nullptr : it->second.get();
+}
+
+std::vector<const OpDef*> OpRegistry::All() const {
+  std::vector<const OpDef*> all;
+  all.reserve(ops_.size());
+  for (const auto& [name, def] : ops_) all.push_back(def.get());
+  std::sort(all.begin(), all.end(), [](const OpDef* a, const OpDef* b) {
+    return a->schema.name < b->schema.name;
+  });
+  return all;
+}
+
+absl::Status OpRegistry::Add(OpDef def) {
+  if (def.schema.name.empty()) {
+    return absl::InvalidArgumentError("an op needs a name");
+  }
+  std::string name = def.schema.name;
+  auto [it, inserted] = ops_.try_emplace(std::move(name), nullptr);
+  if (!inserted) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("op ", it->first, " is already registered"));
+  }
+  it->second = std::make_unique<const OpDef>(std::move(def));
+  return absl::OkStatus();
+}
+
+namespace internal {
+
+absl::Status AddSignatures(OpRegistry& registry,
+                           absl::Span<const absl::string_view> signatures) {
+  for (absl::string_view signature : signatures) {
+    // A parse error quotes the signature already.
+    ASSIGN_OR_RETURN(OpSchema schema, ParseSchema(signature));
+    absl::Status status = registry.Add(OpDef{std::move(schema)});
+    if (!status.ok()) {
+      return absl::Status(
+          status.code(),
+          absl::StrCat("signature \"", signature, "\": ", status.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace internal
+}  // namespace aotd::ops

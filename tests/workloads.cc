@@ -1,0 +1,35 @@
+#include "tests/workloads.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+namespace aotd::testing {
+
+std::vector<Workload> Workloads(const std::string& size) {
+  namespace fs = std::filesystem;
+  const fs::path root = "tests/testdata/workloads";
+  std::vector<Workload> out;
+  std::error_code error;
+  for (const fs::directory_entry& w : fs::directory_iterator(root, error)) {
+    if (!w.is_directory()) continue;
+    for (const char* s : {"full", "small"}) {
+      fs::path dir = w.path() / s;
+      if ((size.empty() || size == s) && fs::exists(dir / "forward.json")) {
+        out.push_back({w.path().filename().string(), s, dir.string()});
+      }
+    }
+  }
+  if (out.empty()) {
+    std::fprintf(stderr, "no workloads under %s (run from the Bazel runfiles)\n",
+                 root.c_str());
+    std::abort();
+  }
+  std::sort(out.begin(), out.end(), [](const Workload& a, const Workload& b) {
+    return a.Id() < b.Id();
+  });
+  return out;
+}
+
+}  // namespace aotd::testing

@@ -1,0 +1,27 @@
+// The recorded PyTorch workloads under tests/testdata/workloads, for tests
+// and benchmarks that run from Bazel runfiles.
+#ifndef AOTD_TESTS_WORKLOADS_H_
+#define AOTD_TESTS_WORKLOADS_H_
+
+#include <string>
+#include <vector>
+
+namespace aotd::testing {
+
+struct Workload {
+  std::string name;  // "a_mlp"
+  std::string size;  // "small" or "full"
+  std::string dir;   // Folder with forward.json, reference.json, vectors/.
+
+  std::string ForwardJson() const { return dir + "/forward.json"; }
+  std::string Id() const { return name + "/" + size; }
+};
+
+// Every workload folder of the given size ("small", "full", or "" for
+// both), sorted by name. Aborts if the test data is missing: a test that
+// needs it must fail, not skip.
+std::vector<Workload> Workloads(const std::string& size = "");
+
+}  // namespace aotd::testing
+
+#endif  // AOTD_TESTS_WORKLOADS_H_

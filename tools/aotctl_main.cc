@@ -1,0 +1,45 @@
+// aotctl: the administrator's and developer's command line for aotd.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "tools/graph_commands.h"
+
+namespace {
+
+int Finish(const absl::Status& status) {
+  if (status.ok()) return 0;
+  std::cerr << "aotctl: " << status.message() << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"aotctl: inspect graphs and manage the aotd compile cache"};
+  app.require_subcommand(1);
+
+  CLI::App* graph = app.add_subcommand("graph", "Import, verify and inspect forward graphs");
+  graph->require_subcommand(1);
+
+  std::vector<std::string> check_files;
+  CLI::App* check = graph->add_subcommand("check", "Import and verify graphs, one line per file");
+  check->add_option("FILE", check_files, "aten-fx-json or serialized graph proto")->required();
+
+  std::string print_file;
+  CLI::App* print = graph->add_subcommand("print", "Print a graph in the text IR");
+  print->add_option("FILE", print_file)->required();
+
+  std::string key_file;
+  CLI::App* key = graph->add_subcommand("key", "Print a graph's canonical key (hex)");
+  key->add_option("FILE", key_file)->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (check->parsed()) return Finish(aotd::tools::GraphCheck(check_files, std::cout));
+  if (print->parsed()) return Finish(aotd::tools::GraphPrint(print_file, std::cout));
+  if (key->parsed()) return Finish(aotd::tools::GraphKeyCommand(key_file, std::cout));
+  return 2;
+}
