@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "compiler/ir/verify.h"
+#include "compiler/ops/infer.h"
 #include "compiler/ops/registry.h"
 #include "compiler/ops/schema.h"
 
@@ -251,6 +252,7 @@ absl::StatusOr<ir::Graph> GraphFromProto(const proto::Graph& wire) {
     if (!count.ok()) return WithContext(count, where);
     int index = graph.AddNode(node.name(), node.op(), *std::move(bound), std::move(types));
     RETURN_IF_ERROR(scope.Define(node.name(), graph.node(index).outputs));
+    RETURN_IF_ERROR(ops::CheckNodeTypes(graph, graph.node(index)));
   }
   for (int i = 0; i < wire.outputs_size(); ++i) {
     absl::StatusOr<ir::ValueId> v = scope.Lookup(wire.outputs(i));
@@ -306,6 +308,7 @@ absl::Status VerifyOps(const ir::Graph& graph) {
     absl::Status s = ops::CheckBoundArguments(op->schema, node.args);
     if (s.ok()) s = CheckResultCount(op->schema, node.outputs.size());
     if (!s.ok()) return WithContext(s, ir::DescribeNode(node));
+    RETURN_IF_ERROR(ops::CheckNodeTypes(graph, node));
   }
   return absl::OkStatus();
 }

@@ -17,7 +17,8 @@ std::optional<ir::DType> FromProtoDType(int dtype);  // nullopt if unknown.
 
 // Imports a graph from the wire: resolves names, binds every node's arguments
 // to its op's schema (positional, defaults filled), checks result counts,
-// and verifies the structure (ir::VerifyGraph). INVALID_ARGUMENT naming the
+// checks declared result dtypes and shapes against the op's inference, and
+// verifies the structure (ir::VerifyGraph). INVALID_ARGUMENT naming the
 // input, node or argument at fault: unknown format version, op or dtype,
 // arguments that do not fit the schema, references to unknown or later
 // values, duplicate names, bad shapes or strides.
@@ -29,7 +30,8 @@ absl::StatusOr<ir::Graph> GraphFromProto(const proto::Graph& graph);
 proto::Graph GraphToProto(const ir::Graph& graph);
 
 // Checks every node of an IR graph against its op's schema: known op, bound
-// arguments of the right kinds, the right number of results.
+// arguments of the right kinds, the right number of results, result dtypes
+// and shapes that agree with inference.
 absl::Status VerifyOps(const ir::Graph& graph);
 
 }  // namespace aotd::frontend

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "compiler/ops/op_def.h"
 #include "compiler/ops/registry.h"
 
 namespace aotd::ops::internal {
@@ -15,6 +16,32 @@ namespace aotd::ops::internal {
 // ALREADY_EXISTS if its op is already there.
 absl::Status AddSignatures(OpRegistry& registry,
                            absl::Span<const absl::string_view> signatures);
+
+// Declares one op fully; it is registered when the statement ends:
+//   OpDefiner(registry, "exp(Tensor self) -> Tensor", OpKind::kPointwise)
+//       .Infer(...).Kernel(...).Derivative(...);
+// A signature that does not parse, or an op defined twice, is a bug in this
+// library: the process aborts with a message naming the signature.
+class OpDefiner {
+ public:
+  OpDefiner(OpRegistry& registry, absl::string_view signature, OpKind kind);
+  ~OpDefiner();
+  OpDefiner(const OpDefiner&) = delete;
+  OpDefiner& operator=(const OpDefiner&) = delete;
+
+  OpDefiner& Infer(InferFn f);
+  OpDefiner& Kernel(KernelFn f);
+  // The derivative formula; marks the op differentiable.
+  OpDefiner& Derivative(DerivativeFn f);
+  // Gradients stop at this op (comparisons, detach, integer results).
+  OpDefiner& NonDifferentiable();
+  OpDefiner& Decompose(DecomposeFn f);
+
+ private:
+  OpRegistry& registry_;
+  std::string signature_;
+  OpDef def_;
+};
 
 // Each adds one category of ops, with the errors of AddSignatures.
 absl::Status RegisterPointwiseOps(OpRegistry& registry);  // pointwise.cc

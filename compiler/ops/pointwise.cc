@@ -1,17 +1,105 @@
 // Elementwise ops: activations, arithmetic, comparisons, their backward
 // ops, and dtype conversion and copies.
+#include <cmath>
+
 #include "absl/strings/string_view.h"
+#include "compiler/ops/builder.h"
 #include "compiler/ops/op_categories.h"
+#include "compiler/ops/op_util.h"
 
 namespace aotd::ops::internal {
 namespace {
 
+using ir::Argument;
+using ir::Dims;
+using ir::DType;
+using ir::TensorType;
+using reference::HostTensor;
+using V = GraphBuilder;
+
+// Result type of a unary op that keeps its input's dtype.
+absl::StatusOr<std::vector<TensorType>> SameAsInput(const TypeCall& call) {
+  return One(call.tensor(0).dtype, call.tensor(0).shape);
+}
+
+// Result type of float math (exp, sigmoid): integer inputs give float32.
+absl::StatusOr<std::vector<TensorType>> FloatOfInput(const TypeCall& call) {
+  return One(ToFloating(call.tensor(0).dtype), call.tensor(0).shape);
+}
+
+// Result type of a broadcasting binary op over arguments 0 and 1.
+absl::StatusOr<std::vector<TensorType>> Broadcasting(const TypeCall& call) {
+  absl::StatusOr<Dims> shape = BroadcastShapes(TypeArg(call, 0).shape, TypeArg(call, 1).shape);
+  if (!shape.ok()) return shape.status();
+  return One(ResultType(OperandsOf(call, {0, 1})), *shape);
+}
+
+// A kernel applying `f` to every element of argument 0.
+KernelFn Unary(double (*f)(double)) {
+  return [f](const KernelCall& call, const std::vector<TensorType>& results)
+             -> absl::StatusOr<std::vector<HostTensor>> {
+    return std::vector<HostTensor>{MapUnary(call.tensor(0), results[0].dtype, f)};
+  };
+}
+
+// A kernel applying `f` to arguments 0 and 1, broadcast; the values are
+// first cast to the result type, as PyTorch computes in it.
+KernelFn Binary(std::function<double(const KernelCall&, double, double)> f) {
+  return [f](const KernelCall& call, const std::vector<TensorType>& results)
+             -> absl::StatusOr<std::vector<HostTensor>> {
+    DType out = results[0].dtype;
+    HostTensor a = TensorArg(call, 0).Cast(out), b = TensorArg(call, 1).Cast(out);
+    return std::vector<HostTensor>{MapBinary(
+        a, b, results[0].shape, out, [&](double x, double y) { return f(call, x, y); })};
+  };
+}
+
+void DefineArithmetic(OpRegistry& r) {
+  OpDefiner(r, "neg(Tensor self) -> Tensor", OpKind::kPointwise)
+      .Infer(SameAsInput)
+      .Kernel(Unary([](double x) { return -x; }))
+      .Derivative([](DerivativeContext& c) -> Grads { return {{0, c.b.Neg(c.grad(0))}}; });
+
+  OpDefiner(r, "exp(Tensor self) -> Tensor", OpKind::kPointwise)
+      .Infer(FloatOfInput)
+      .Kernel(Unary([](double x) { return std::exp(x); }))
+      .Derivative([](DerivativeContext& c) -> Grads {
+        return {{0, c.b.Mul(c.grad(0), c.output(0))}};
+      });
+
+  OpDefiner(r, "add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+            OpKind::kPointwise)
+      .Infer(Broadcasting)
+      .Kernel(Binary([](const KernelCall& c, double x, double y) { return x + c.Float(2) * y; }))
+      .Derivative([](DerivativeContext& c) -> Grads {
+        Grads g;
+        if (c.arg(0).is_value()) g.push_back({0, c.grad(0)});
+        if (c.arg(1).is_value()) {
+          g.push_back({1, c.b.Op("aten.mul.Tensor", {V::V(c.grad(0)), c.arg(2)})});
+        }
+        return g;
+      });
+
+  OpDefiner(r, "mul.Tensor(Tensor self, Tensor other) -> Tensor", OpKind::kPointwise)
+      .Infer(Broadcasting)
+      .Kernel(Binary([](const KernelCall&, double x, double y) { return x * y; }))
+      .Derivative([](DerivativeContext& c) -> Grads {
+        Grads g;
+        if (c.arg(0).is_value()) {
+          g.push_back({0, c.b.Op("aten.mul.Tensor", {V::V(c.grad(0)), c.arg(1)})});
+        }
+        if (c.arg(1).is_value()) {
+          g.push_back({1, c.b.Op("aten.mul.Tensor", {V::V(c.grad(0)), c.arg(0)})});
+        }
+        return g;
+      });
+}
+
+// Ops with a schema only, not yet inference, kernel or derivative.
 constexpr absl::string_view kPointwiseSignatures[] = {
     // Unary.
-    "neg(Tensor self) -> Tensor",
     "abs(Tensor self) -> Tensor",
     "sgn(Tensor self) -> Tensor",
-    "exp(Tensor self) -> Tensor",
     "log(Tensor self) -> Tensor",
     "log1p(Tensor self) -> Tensor",
     "sqrt(Tensor self) -> Tensor",
@@ -38,7 +126,6 @@ constexpr absl::string_view kPointwiseSignatures[] = {
     "clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor",
 
     // Binary arithmetic.
-    "add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
     "add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
     "add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) "
     "-> Tensor(a!)",
@@ -46,7 +133,6 @@ constexpr absl::string_view kPointwiseSignatures[] = {
     "sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
     "rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
     "rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
-    "mul.Tensor(Tensor self, Tensor other) -> Tensor",
     "mul.Scalar(Tensor self, Scalar other) -> Tensor",
     "mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)",
     "div.Tensor(Tensor self, Tensor other) -> Tensor",
@@ -111,6 +197,7 @@ constexpr absl::string_view kPointwiseSignatures[] = {
 }  // namespace
 
 absl::Status RegisterPointwiseOps(OpRegistry& registry) {
+  DefineArithmetic(registry);
   return AddSignatures(registry, kPointwiseSignatures);
 }
 

@@ -66,7 +66,9 @@ absl::Status AddSignatures(OpRegistry& registry,
   for (absl::string_view signature : signatures) {
     // A parse error quotes the signature already.
     ASSIGN_OR_RETURN(OpSchema schema, ParseSchema(signature));
-    absl::Status status = registry.Add(OpDef{std::move(schema)});
+    OpDef def;
+    def.schema = std::move(schema);
+    absl::Status status = registry.Add(std::move(def));
     if (!status.ok()) {
       return absl::Status(
           status.code(),
@@ -74,6 +76,53 @@ absl::Status AddSignatures(OpRegistry& registry,
     }
   }
   return absl::OkStatus();
+}
+
+OpDefiner::OpDefiner(OpRegistry& registry, absl::string_view signature, OpKind kind)
+    : registry_(registry), signature_(signature) {
+  absl::StatusOr<OpSchema> schema = ParseSchema(signature);
+  if (!schema.ok()) {
+    std::fprintf(stderr, "aotd: bad op signature \"%s\": %s\n", signature_.c_str(),
+                 schema.status().ToString().c_str());
+    std::abort();
+  }
+  def_.schema = *std::move(schema);
+  def_.kind = kind;
+}
+
+OpDefiner::~OpDefiner() {
+  absl::Status status = registry_.Add(std::move(def_));
+  if (!status.ok()) {
+    std::fprintf(stderr, "aotd: registering \"%s\": %s\n", signature_.c_str(),
+                 status.ToString().c_str());
+    std::abort();
+  }
+}
+
+OpDefiner& OpDefiner::Infer(InferFn f) {
+  def_.infer = std::move(f);
+  return *this;
+}
+
+OpDefiner& OpDefiner::Kernel(KernelFn f) {
+  def_.kernel = std::move(f);
+  return *this;
+}
+
+OpDefiner& OpDefiner::Derivative(DerivativeFn f) {
+  def_.derivative = std::move(f);
+  def_.differentiability = Differentiability::kDifferentiable;
+  return *this;
+}
+
+OpDefiner& OpDefiner::NonDifferentiable() {
+  def_.differentiability = Differentiability::kNonDifferentiable;
+  return *this;
+}
+
+OpDefiner& OpDefiner::Decompose(DecomposeFn f) {
+  def_.decompose = std::move(f);
+  return *this;
 }
 
 }  // namespace internal

@@ -18,14 +18,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "compiler/ops/op_def.h"
 #include "compiler/ops/schema.h"
 
 namespace aotd::ops {
-
-// Everything the compiler knows about one op overload.
-struct OpDef {
-  OpSchema schema;
-};
 
 // A set of ops by name. Find and All are safe to call concurrently; Add is
 // not, and must not run concurrently with anything else. OpDef pointers stay

@@ -1,0 +1,23 @@
+#include "compiler/pipeline/trace.h"
+
+#include "common/status_macros.h"
+#include "compiler/passes/cse.h"
+#include "compiler/passes/dce.h"
+#include "compiler/passes/functionalize.h"
+
+namespace aotd::pipeline {
+
+absl::StatusOr<Traced> Trace(const ir::Graph& forward) {
+  ASSIGN_OR_RETURN(passes::FunctionalGraph functional, passes::Functionalize(forward));
+  passes::EliminateDeadCode(functional.graph);
+  Traced traced;
+  ASSIGN_OR_RETURN(traced.joint,
+                   passes::BuildJointGraph(functional.graph, functional.num_user_outputs));
+  traced.num_user_outputs = functional.num_user_outputs;
+  traced.write_back_inputs = functional.write_back_inputs;
+  passes::EliminateCommonSubexpressions(traced.joint.graph);
+  passes::EliminateDeadCode(traced.joint.graph);
+  return traced;
+}
+
+}  // namespace aotd::pipeline
