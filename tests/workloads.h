@@ -3,8 +3,12 @@
 #ifndef AOTD_TESTS_WORKLOADS_H_
 #define AOTD_TESTS_WORKLOADS_H_
 
+#include <map>
 #include <string>
 #include <vector>
+
+#include "absl/status/statusor.h"
+#include "compiler/reference/host_tensor.h"
 
 namespace aotd::testing {
 
@@ -14,6 +18,7 @@ struct Workload {
   std::string dir;   // Folder with forward.json, reference.json, vectors/.
 
   std::string ForwardJson() const { return dir + "/forward.json"; }
+  std::string ReferenceJson() const { return dir + "/reference.json"; }
   std::string Id() const { return name + "/" + size; }
 };
 
@@ -21,6 +26,19 @@ struct Workload {
 // both), sorted by name. Aborts if the test data is missing: a test that
 // needs it must fail, not skip.
 std::vector<Workload> Workloads(const std::string& size = "");
+
+// What PyTorch recorded for one call (vectors/vectors.json): the inputs in
+// graph-input order; the forward's outputs, the tangents fed to them and the
+// resulting gradients, keyed by output or input index; and the inputs the
+// forward mutated, with their values after the call.
+struct RecordedStep {
+  std::vector<reference::HostTensor> inputs;
+  std::map<int, reference::HostTensor> outputs;
+  std::map<int, reference::HostTensor> tangents;
+  std::map<int, reference::HostTensor> grads;
+  std::map<int, reference::HostTensor> mutated_after;
+};
+absl::StatusOr<RecordedStep> LoadRecordedStep(const Workload& workload);
 
 }  // namespace aotd::testing
 

@@ -5,6 +5,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "tools/compiler_commands.h"
 #include "tools/graph_commands.h"
 
 namespace {
@@ -36,10 +37,22 @@ int main(int argc, char** argv) {
   CLI::App* key = graph->add_subcommand("key", "Print a graph's canonical key (hex)");
   key->add_option("FILE", key_file)->required();
 
+  std::string trace_file;
+  bool trace_json = false;
+  CLI::App* trace = app.add_subcommand("trace", "Print the joint forward/backward graph of a graph");
+  trace->add_option("FILE", trace_file)->required();
+  trace->add_flag("--json", trace_json, "A JSON summary with op counts instead");
+
+  bool ops_markdown = false;
+  CLI::App* ops = app.add_subcommand("ops", "List the op library and what each op declares");
+  ops->add_flag("--markdown", ops_markdown, "A Markdown table");
+
   CLI11_PARSE(app, argc, argv);
 
   if (check->parsed()) return Finish(aotd::tools::GraphCheck(check_files, std::cout));
   if (print->parsed()) return Finish(aotd::tools::GraphPrint(print_file, std::cout));
   if (key->parsed()) return Finish(aotd::tools::GraphKeyCommand(key_file, std::cout));
+  if (trace->parsed()) return Finish(aotd::tools::TraceCommand(trace_file, trace_json, std::cout));
+  if (ops->parsed()) return Finish(aotd::tools::OpsCommand(ops_markdown, std::cout));
   return 2;
 }

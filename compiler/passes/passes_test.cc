@@ -1,6 +1,8 @@
 #include "compiler/ir/text.h"
 #include "compiler/passes/cse.h"
+#include "compiler/passes/autograd.h"
 #include "compiler/passes/dce.h"
+#include "compiler/passes/functionalize.h"
 #include "gtest/gtest.h"
 
 namespace aotd::passes {
@@ -57,6 +59,97 @@ TEST(CseTest, MergesIdenticalCalls) {
 }
 )");
   EXPECT_FALSE(EliminateCommonSubexpressions(g));
+}
+
+}  // namespace
+}  // namespace aotd::passes
+
+namespace aotd::passes {
+namespace {
+
+TEST(FunctionalizeTest, InPlaceUpdateOfAnInputBecomesAWriteBack) {
+  ir::Graph g = Parse(R"(graph(
+  %x: f32[4] requires_grad,
+  %count: i64[]
+) {
+  %e = aten.exp.default(%x) : f32[4]
+  %inc = aten.add_.Tensor(%count, 1, 1) : i64[]
+  %m = aten.mul_.Tensor(%e, %e) : f32[4]
+  return (%m)
+}
+)");
+  absl::StatusOr<FunctionalGraph> f = Functionalize(g);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->num_user_outputs, 1);
+  EXPECT_EQ(f->write_back_inputs, std::vector<int>({1}));
+  EXPECT_EQ(ir::PrintGraph(f->graph), R"(graph(
+  %x: f32[4] requires_grad,
+  %count: i64[]
+) {
+  %e = aten.exp.default(%x) : f32[4]
+  %add = aten.add.Tensor(%count, 1, 1) : i64[]
+  %mul = aten.mul.Tensor(%e, %e) : f32[4]
+  return (%mul, %add)
+}
+)");
+}
+
+TEST(FunctionalizeTest, TrainingBatchNormUpdatesRunningStatistics) {
+  ir::Graph g = Parse(R"(graph(
+  %x: f32[2,3,4,4] requires_grad,
+  %rm: f32[3],
+  %rv: f32[3]
+) {
+  %bn = aten.native_batch_norm.default(%x, None, None, %rm, %rv, true, 0.1, 1e-05) : (f32[2,3,4,4], f32[3], f32[3])
+  return (%bn#0)
+}
+)");
+  absl::StatusOr<FunctionalGraph> f = Functionalize(g);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->write_back_inputs, std::vector<int>({1, 2}));
+  ASSERT_EQ(f->graph.outputs().size(), 3u);
+  std::string text = ir::PrintGraph(f->graph);
+  EXPECT_NE(text.find("aten.var.correction(%x, [0, 2, 3], 1, false)"), std::string::npos) << text;
+}
+
+TEST(AutogradTest, GradientsOfAValueUsedTwiceAccumulate) {
+  ir::Graph g = Parse(R"(graph(
+  %x: f64[3] requires_grad,
+  %y: f64[2,3] requires_grad,
+  %n: i64[3]
+) {
+  %a = aten.mul.Tensor(%x, %x) : f64[3]
+  %b = aten.add.Tensor(%a, %y, 1) : f64[2,3]
+  %c = aten.add.Tensor(%b, %n, 1) : f64[2,3]
+  return (%c)
+}
+)");
+  absl::StatusOr<JointGraph> joint = BuildJointGraph(g, 1);
+  ASSERT_TRUE(joint.ok()) << joint.status();
+  EXPECT_EQ(joint->num_primals, 3);
+  EXPECT_EQ(joint->tangent_outputs, std::vector<int>({0}));
+  // No gradient for the integer input.
+  EXPECT_EQ(joint->grad_inputs, std::vector<int>({0, 1}));
+  std::string text = ir::PrintGraph(joint->graph);
+  // The broadcast gradient of x is summed over the leading dim, then both
+  // uses of x add up.
+  EXPECT_NE(text.find("aten.sum.dim_IntList(%tangents_1, [0], true"), std::string::npos) << text;
+  EXPECT_NE(text.find("aten.add.Tensor(%mul"), std::string::npos) << text;
+}
+
+TEST(AutogradTest, MissingDerivativeNamesTheNode) {
+  ir::Graph g = Parse(R"(graph(
+  %x: f64[3] requires_grad
+) {
+  %s = aten.add_.Tensor(%x, %x, 1) : f64[3]
+  return (%s)
+}
+)");
+  absl::StatusOr<JointGraph> joint = BuildJointGraph(g, 1);
+  ASSERT_FALSE(joint.ok());
+  EXPECT_EQ(joint.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_NE(joint.status().message().find("node 's' (aten.add_.Tensor)"), std::string::npos)
+      << joint.status();
 }
 
 }  // namespace

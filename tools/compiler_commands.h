@@ -1,0 +1,23 @@
+// `aotctl trace` and `aotctl ops`: local views of the compiler front end.
+#ifndef AOTD_TOOLS_COMPILER_COMMANDS_H_
+#define AOTD_TOOLS_COMPILER_COMMANDS_H_
+
+#include <ostream>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace aotd::tools {
+
+// Imports FILE, traces it and prints the joint graph in the text IR, or with
+// `json` a summary: inputs and outputs by role and op counts, next to
+// functorch's joint op counts when a reference.json sits beside FILE.
+absl::Status TraceCommand(const std::string& file, bool json, std::ostream& out);
+
+// Prints every op in the registry with what it declares (schema, inference,
+// kernel, derivative, decomposition): a Markdown table, or one line per op.
+absl::Status OpsCommand(bool markdown, std::ostream& out);
+
+}  // namespace aotd::tools
+
+#endif  // AOTD_TOOLS_COMPILER_COMMANDS_H_

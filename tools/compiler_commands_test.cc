@@ -1,0 +1,42 @@
+#include "tools/compiler_commands.h"
+
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace aotd::tools {
+namespace {
+
+TEST(CompilerCommandsTest, TraceJsonSummarisesTheJointGraph) {
+  std::ostringstream out;
+  absl::Status s =
+      TraceCommand("tests/testdata/workloads/e_loss/small/forward.json", /*json=*/true, out);
+  ASSERT_TRUE(s.ok()) << s;
+  nlohmann::json summary = nlohmann::json::parse(out.str());
+  EXPECT_EQ(summary["primals"], 2);
+  EXPECT_EQ(summary["tangents"], 1);
+  EXPECT_EQ(summary["grad_inputs"], nlohmann::json::array({0}));
+  EXPECT_EQ(summary["joint_ops"]["aten._log_softmax_backward_data.default"], 1);
+  EXPECT_EQ(summary["joint_ops"]["aten.nll_loss_backward.default"], 1);
+  EXPECT_EQ(summary["functorch_joint_ops"]["aten.nll_loss_backward.default"], 1);
+}
+
+TEST(CompilerCommandsTest, TraceTextIsTheJointGraph) {
+  std::ostringstream out;
+  ASSERT_TRUE(
+      TraceCommand("tests/testdata/workloads/e_loss/small/forward.json", /*json=*/false, out).ok());
+  EXPECT_NE(out.str().find("%tangents_1: f32[]"), std::string::npos) << out.str();
+}
+
+TEST(CompilerCommandsTest, OpsMarkdownListsEveryOp) {
+  std::ostringstream out;
+  ASSERT_TRUE(OpsCommand(/*markdown=*/true, out).ok());
+  EXPECT_NE(out.str().find("| `aten.addmm.default` | matmul | yes | yes | yes | yes |"),
+            std::string::npos)
+      << out.str();
+  EXPECT_EQ(out.str().find("MISSING"), std::string::npos) << out.str();
+}
+
+}  // namespace
+}  // namespace aotd::tools
