@@ -43,6 +43,18 @@ int main(int argc, char** argv) {
   trace->add_option("FILE", trace_file)->required();
   trace->add_flag("--json", trace_json, "A JSON summary with op counts instead");
 
+  std::vector<std::string> partition_files;
+  std::string partitioner = "min_cut";
+  double memory_budget = 1.0;
+  bool partition_json = false, partition_compare = false;
+  CLI::App* partition = app.add_subcommand("partition", "Partition a graph's joint graph; print the report");
+  partition->add_option("FILE", partition_files)->required();
+  partition->add_option("--partitioner", partitioner, "default or min_cut")->capture_default_str();
+  partition->add_option("--memory-budget", memory_budget, "0..1, for min_cut")->capture_default_str();
+  partition->add_flag("--json", partition_json, "JSON output");
+  partition->add_flag("--compare", partition_compare,
+                      "A table of saved bytes per file, next to functorch's");
+
   bool ops_markdown = false;
   CLI::App* ops = app.add_subcommand("ops", "List the op library and what each op declares");
   ops->add_flag("--markdown", ops_markdown, "A Markdown table");
@@ -53,6 +65,16 @@ int main(int argc, char** argv) {
   if (print->parsed()) return Finish(aotd::tools::GraphPrint(print_file, std::cout));
   if (key->parsed()) return Finish(aotd::tools::GraphKeyCommand(key_file, std::cout));
   if (trace->parsed()) return Finish(aotd::tools::TraceCommand(trace_file, trace_json, std::cout));
+  if (partition->parsed()) {
+    if (partition_compare) {
+      return Finish(aotd::tools::PartitionCompareCommand(partition_files, std::cout));
+    }
+    if (partition_files.size() != 1) {
+      return Finish(absl::InvalidArgumentError("partition takes one FILE (or --compare)"));
+    }
+    return Finish(aotd::tools::PartitionCommand(partition_files[0], partitioner, memory_budget,
+                                                partition_json, std::cout));
+  }
   if (ops->parsed()) return Finish(aotd::tools::OpsCommand(ops_markdown, std::cout));
   return 2;
 }

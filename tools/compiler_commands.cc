@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <cstdio>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -9,6 +10,7 @@
 #include "compiler/frontend/load.h"
 #include "compiler/ir/text.h"
 #include "compiler/ops/registry.h"
+#include "compiler/partition/partition.h"
 #include "compiler/pipeline/trace.h"
 #include "nlohmann/json.hpp"
 
@@ -38,14 +40,42 @@ const char* DerivativeName(const ops::OpDef& def) {
   return "?";
 }
 
-// functorch's joint op counts from the reference.json beside `file`, if any.
-Json FunctorchJointOps(const std::string& file) {
+// The reference.json beside `file` (functorch's numbers), or null.
+Json FunctorchReference(const std::string& file) {
   std::filesystem::path ref = std::filesystem::path(file).parent_path() / "reference.json";
   std::ifstream in(ref);
   if (!in) return nullptr;
   Json doc = Json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.contains("default")) return nullptr;
-  return doc["default"].value("joint_ops", Json(nullptr));
+  if (doc.is_discarded() || !doc.contains("default") || !doc.contains("min_cut")) return nullptr;
+  return doc;
+}
+
+absl::StatusOr<partition::Partitioned> PartitionFile(const std::string& file,
+                                                     partition::Options options) {
+  ASSIGN_OR_RETURN(ir::Graph forward, frontend::LoadGraphFile(file));
+  ASSIGN_OR_RETURN(pipeline::Traced traced, pipeline::Trace(forward));
+  return partition::Partition(traced, options);
+}
+
+Json ReportJson(const partition::Report& r) {
+  Json saved = Json::array(), recomputed = Json::array();
+  for (const partition::SavedValue& s : r.saved) {
+    saved.push_back({{"name", s.name}, {"type", ir::PrintType(s.type)}, {"bytes", s.bytes},
+                     {"new_storage", s.new_storage}, {"reason", s.reason}});
+  }
+  for (const partition::RecomputedValue& v : r.recomputed) {
+    recomputed.push_back({{"name", v.name}, {"op", v.op}, {"reason", v.reason}});
+  }
+  Json j;
+  j["saved_values"] = r.saved.size();
+  j["saved_new_storage_tensors"] = r.saved_new_storage_tensors;
+  j["saved_new_storage_bytes"] = r.saved_new_storage_bytes;
+  j["saved_bytes"] = r.saved_bytes;
+  j["recomputed_values"] = r.recomputed.size();
+  j["recompute_flops"] = r.recompute_flops;
+  j["saved"] = saved;
+  j["recomputed"] = recomputed;
+  return j;
 }
 
 }  // namespace
@@ -69,8 +99,64 @@ absl::Status TraceCommand(const std::string& file, bool json, std::ostream& out)
   summary["grad_inputs"] = joint.grad_inputs;
   summary["joint_nodes"] = joint.graph.nodes().size();
   summary["joint_ops"] = counts;
-  summary["functorch_joint_ops"] = FunctorchJointOps(file);
+  Json reference = FunctorchReference(file);
+  summary["functorch_joint_ops"] =
+      reference.is_null() ? Json(nullptr) : reference["default"].value("joint_ops", Json(nullptr));
   out << summary.dump(2) << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status PartitionCommand(const std::string& file, const std::string& partitioner,
+                              double memory_budget, bool json, std::ostream& out) {
+  ASSIGN_OR_RETURN(partition::Strategy strategy, partition::ParseStrategy(partitioner));
+  ASSIGN_OR_RETURN(partition::Partitioned p, PartitionFile(file, {strategy, memory_budget}));
+  const partition::Report& r = p.report;
+  if (json) {
+    Json j = ReportJson(r);
+    j["file"] = file;
+    j["partitioner"] = partitioner;
+    j["memory_budget"] = memory_budget;
+    j["forward_nodes"] = p.forward.nodes().size();
+    j["backward_nodes"] = p.backward.nodes().size();
+    out << j.dump(2) << "\n";
+    return absl::OkStatus();
+  }
+  out << file << ": " << partitioner << ", memory budget " << memory_budget << "\n"
+      << "forward " << p.forward.nodes().size() << " nodes, backward " << p.backward.nodes().size()
+      << " nodes\n\nsaved (" << r.saved.size() << " values, " << r.saved_new_storage_tensors
+      << " new tensors, " << r.saved_new_storage_bytes << " new bytes):\n";
+  for (const partition::SavedValue& s : r.saved) {
+    out << "  " << s.name << " " << ir::PrintType(s.type) << " " << s.bytes << " B"
+        << (s.new_storage ? "" : " (no new storage)") << ": " << s.reason << "\n";
+  }
+  out << "\nrecomputed in the backward (" << r.recomputed.size() << ", about " << r.recompute_flops
+      << " flops):\n";
+  for (const partition::RecomputedValue& v : r.recomputed) {
+    out << "  " << v.name << " " << v.op << ": " << v.reason << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PartitionCompareCommand(const std::vector<std::string>& files, std::ostream& out) {
+  out << "saved new-storage bytes (fewer is better)\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "%-48s %14s %14s %14s %14s\n", "graph", "functorch def",
+                "functorch cut", "aotd default", "aotd min_cut");
+  out << line;
+  for (const std::string& file : files) {
+    ASSIGN_OR_RETURN(partition::Partitioned d, PartitionFile(file, {partition::Strategy::kDefault, 1}));
+    ASSIGN_OR_RETURN(partition::Partitioned m, PartitionFile(file, {partition::Strategy::kMinCut, 1}));
+    Json ref = FunctorchReference(file);
+    auto functorch = [&](const char* strategy) -> std::string {
+      if (ref.is_null()) return "-";
+      return std::to_string(ref[strategy].value("saved_new_storage_bytes", int64_t{-1}));
+    };
+    std::snprintf(line, sizeof line, "%-48s %14s %14s %14lld %14lld\n", file.c_str(),
+                  functorch("default").c_str(), functorch("min_cut").c_str(),
+                  static_cast<long long>(d.report.saved_new_storage_bytes),
+                  static_cast<long long>(m.report.saved_new_storage_bytes));
+    out << line;
+  }
   return absl::OkStatus();
 }
 

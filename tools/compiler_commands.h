@@ -4,6 +4,7 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 
@@ -13,6 +14,17 @@ namespace aotd::tools {
 // `json` a summary: inputs and outputs by role and op counts, next to
 // functorch's joint op counts when a reference.json sits beside FILE.
 absl::Status TraceCommand(const std::string& file, bool json, std::ostream& out);
+
+// Partitions FILE's joint graph and prints the partition report (saved
+// values and why, recomputed values and why, totals); with `json`, the same
+// as JSON with functorch's field names (saved_values,
+// saved_new_storage_tensors, saved_new_storage_bytes, recomputed_values).
+absl::Status PartitionCommand(const std::string& file, const std::string& partitioner,
+                              double memory_budget, bool json, std::ostream& out);
+
+// For each file, aotd's default and min_cut saved new-storage bytes next to
+// functorch's from the reference.json beside it: one table.
+absl::Status PartitionCompareCommand(const std::vector<std::string>& files, std::ostream& out);
 
 // Prints every op in the registry with what it declares (schema, inference,
 // kernel, derivative, decomposition): a Markdown table, or one line per op.

@@ -40,3 +40,29 @@ TEST(CompilerCommandsTest, OpsMarkdownListsEveryOp) {
 
 }  // namespace
 }  // namespace aotd::tools
+
+namespace aotd::tools {
+namespace {
+
+TEST(CompilerCommandsTest, PartitionJsonHasFunctorchFields) {
+  std::ostringstream out;
+  absl::Status s = PartitionCommand("tests/testdata/workloads/e_loss/small/forward.json",
+                                    "min_cut", 1.0, /*json=*/true, out);
+  ASSERT_TRUE(s.ok()) << s;
+  nlohmann::json j = nlohmann::json::parse(out.str());
+  for (const char* field : {"saved_values", "saved_new_storage_tensors", "saved_new_storage_bytes",
+                            "recomputed_values"}) {
+    EXPECT_TRUE(j.contains(field)) << field;
+  }
+  EXPECT_GT(j["saved_values"].get<int>(), 0);
+}
+
+TEST(CompilerCommandsTest, PartitionRejectsUnknownPartitioner) {
+  std::ostringstream out;
+  absl::Status s = PartitionCommand("tests/testdata/workloads/e_loss/small/forward.json", "greedy",
+                                    1.0, false, out);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace aotd::tools

@@ -1,0 +1,39 @@
+#include "gtest/gtest.h"
+#include "compiler/toolchain/toolchain.h"
+
+namespace aotd::toolchain {
+namespace {
+
+TEST(SystemToolchainTest, CompilesASharedObject) {
+  std::unique_ptr<Toolchain> tc = NewSystemToolchain();
+  absl::StatusOr<std::string> so =
+      tc->CompileSharedObject("extern \"C\" int answer() { return 42; }\n");
+  ASSERT_TRUE(so.ok()) << so.status();
+  ASSERT_GT(so->size(), 4u);
+  EXPECT_EQ(so->substr(0, 4), "\x7f" "ELF");
+}
+
+TEST(SystemToolchainTest, CompileErrorsAreInternalWithTheMessage) {
+  std::unique_ptr<Toolchain> tc = NewSystemToolchain();
+  absl::StatusOr<std::string> so = tc->CompileSharedObject("int broken( { }\n");
+  EXPECT_EQ(so.status().code(), absl::StatusCode::kInternal);
+  EXPECT_NE(so.status().message().find("error"), std::string::npos) << so.status();
+}
+
+TEST(SystemToolchainTest, TimeLimitStopsTheCompiler) {
+  SystemToolchainOptions options;
+  options.time_limit = absl::Milliseconds(1);
+  std::unique_ptr<Toolchain> tc = NewSystemToolchain(options);
+  absl::StatusOr<std::string> so = tc->CompileSharedObject("int f() { return 1; }\n");
+  EXPECT_EQ(so.status().code(), absl::StatusCode::kDeadlineExceeded) << so.status();
+}
+
+TEST(SystemToolchainTest, MissingCompilerIsUnavailable) {
+  SystemToolchainOptions options;
+  options.compiler = "/nonexistent/g++";
+  absl::StatusOr<std::string> so = NewSystemToolchain(options)->CompileSharedObject("int f();");
+  EXPECT_EQ(so.status().code(), absl::StatusCode::kUnavailable) << so.status();
+}
+
+}  // namespace
+}  // namespace aotd::toolchain
