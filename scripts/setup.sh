@@ -9,7 +9,7 @@ PACKAGES=(
   librocksdb-dev libabsl-dev libssl-dev libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libboost-graph-dev
-  libopenblas-dev libopenblas0-openmp libsleef-dev
+  libopenblas-dev libopenblas0-openmp libsleef-dev libdlpack-dev
   python3 python3-numpy
 )
 

@@ -32,6 +32,10 @@ const char* KindName(ops::OpKind kind) {
 }
 
 const char* DerivativeName(const ops::OpDef& def) {
+  for (const ops::ArgSpec& arg : def.schema.args) {
+    // Functionalization replaces in-place ops before autograd runs.
+    if (arg.mutated) return "via its pure form";
+  }
   switch (def.differentiability) {
     case ops::Differentiability::kDifferentiable: return "yes";
     case ops::Differentiability::kNonDifferentiable: return "none (no gradient)";

@@ -1,6 +1,7 @@
 #include "compiler/frontend/load.h"
 #include "compiler/frontend/proto_convert.h"
 #include "compiler/ir/text.h"
+#include "compiler/ops/verify.h"
 #include "gtest/gtest.h"
 #include "tests/workloads.h"
 
@@ -14,7 +15,7 @@ TEST(FrontendTest, EveryWorkloadImportsAndRoundTrips) {
     SCOPED_TRACE(w.Id());
     absl::StatusOr<ir::Graph> graph = LoadGraphFile(w.ForwardJson());
     ASSERT_TRUE(graph.ok()) << graph.status();
-    EXPECT_TRUE(VerifyOps(*graph).ok()) << VerifyOps(*graph);
+    EXPECT_TRUE(ops::VerifyNodes(*graph).ok()) << ops::VerifyNodes(*graph);
 
     // text -> parse -> text is exact, and the parsed graph is the same IR.
     std::string text = ir::PrintGraph(*graph);

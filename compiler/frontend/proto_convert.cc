@@ -298,19 +298,4 @@ proto::Graph GraphToProto(const ir::Graph& graph) {
   return wire;
 }
 
-absl::Status VerifyOps(const ir::Graph& graph) {
-  for (const ir::Node& node : graph.nodes()) {
-    const ops::OpDef* op = ops::OpRegistry::Global().Find(node.op);
-    if (op == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(ir::DescribeNode(node), ": unknown op '", node.op, "'"));
-    }
-    absl::Status s = ops::CheckBoundArguments(op->schema, node.args);
-    if (s.ok()) s = CheckResultCount(op->schema, node.outputs.size());
-    if (!s.ok()) return WithContext(s, ir::DescribeNode(node));
-    RETURN_IF_ERROR(ops::CheckNodeTypes(graph, node));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace aotd::frontend

@@ -29,11 +29,6 @@ absl::StatusOr<ir::Graph> GraphFromProto(const proto::Graph& graph);
 // GraphFromProto(GraphToProto(g)) == g for any graph GraphFromProto made.
 proto::Graph GraphToProto(const ir::Graph& graph);
 
-// Checks every node of an IR graph against its op's schema: known op, bound
-// arguments of the right kinds, the right number of results, result dtypes
-// and shapes that agree with inference.
-absl::Status VerifyOps(const ir::Graph& graph);
-
 }  // namespace aotd::frontend
 
 #endif  // AOTD_COMPILER_FRONTEND_PROTO_CONVERT_H_

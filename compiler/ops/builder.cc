@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "compiler/ops/infer.h"
+#include "compiler/ops/op_def.h"
 #include "compiler/ops/registry.h"
 #include "compiler/ops/schema.h"
 
@@ -34,11 +35,30 @@ std::vector<ir::ValueId> GraphBuilder::MultiOp(absl::string_view op, std::vector
   absl::StatusOr<std::vector<ir::Argument>> bound =
       BindArguments(def->schema, std::move(args), std::move(kwargs));
   if (!bound.ok()) return fail(bound.status());
-  absl::StatusOr<std::vector<ir::TensorType>> types = InferTypes(*def, graph_, *bound);
+  return BoundOp(op, *std::move(bound));
+}
+
+std::vector<ir::ValueId> GraphBuilder::BoundOp(absl::string_view op, std::vector<ir::Argument> bound) {
+  if (!status_.ok()) return {};
+  auto fail = [&](const absl::Status& s) {
+    status_ = absl::InternalError(absl::StrCat("building a call of ", op, ": ", s.message()));
+    return std::vector<ir::ValueId>{};
+  };
+  const OpDef* def = OpRegistry::Global().Find(op);
+  if (def == nullptr) return fail(absl::NotFoundError("unknown op"));
+  absl::Status checked = CheckBoundArguments(def->schema, bound);
+  if (!checked.ok()) return fail(checked);
+  absl::StatusOr<std::vector<ir::TensorType>> types = InferTypes(*def, graph_, bound);
   if (!types.ok()) return fail(types.status());
-  int node = graph_.AddNode(graph_.FreshName(ShortName(op)), std::string(op), *std::move(bound),
+  int node = graph_.AddNode(graph_.FreshName(ShortName(op)), std::string(op), std::move(bound),
                             *std::move(types));
   return graph_.node(node).outputs;
+}
+
+ir::ValueId DerivativeContext::GradOrZeros(int i) {
+  if (has_grad(i)) return grad(i);
+  const ir::TensorType& t = b.type(output(i));
+  return b.Zeros(t.shape, t.dtype);
 }
 
 ir::ValueId GraphBuilder::Op(absl::string_view op, std::vector<ir::Argument> args, Kwargs kwargs) {

@@ -33,6 +33,9 @@ class GraphBuilder {
   // A call with any number of results; their values.
   std::vector<ir::ValueId> MultiOp(absl::string_view op, std::vector<ir::Argument> args,
                                    Kwargs kwargs = {});
+  // A call whose arguments are already bound to the schema (as a node's
+  // are): one per schema argument, in order. Its results' values.
+  std::vector<ir::ValueId> BoundOp(absl::string_view op, std::vector<ir::Argument> bound);
 
   const ir::TensorType& type(ir::ValueId v) const { return graph_.type(v); }
   ir::Graph& graph() { return graph_; }

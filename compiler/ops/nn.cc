@@ -1,95 +1,1330 @@
 // Linear algebra and neural-network ops: matrix products, convolution,
 // pooling, normalization, softmax, losses, embedding, and their backward
-// ops.
+// ops. Numeric kernels live in nn_kernels.cc.
+//
+// Where ATen returns an undefined tensor (an output_mask entry that is
+// false, the saved statistics of batch norm in eval mode), the result here
+// is an empty 1-d tensor of shape [0], as PyTorch 1.13 reports batch norm's.
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/status_macros.h"
+#include "compiler/ops/builder.h"
+#include "compiler/ops/nn_kernels.h"
 #include "compiler/ops/op_categories.h"
+#include "compiler/ops/op_util.h"
 
 namespace aotd::ops::internal {
 namespace {
 
-constexpr absl::string_view kNnSignatures[] = {
-    // Matrix products.
-    "mm(Tensor self, Tensor mat2) -> Tensor",
-    "addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, "
-    "Scalar alpha=1) -> Tensor",
-    "bmm(Tensor self, Tensor mat2) -> Tensor",
+using ir::Argument;
+using ir::TensorType;
+using ir::ValueId;
+using V = GraphBuilder;
+using Types = absl::StatusOr<std::vector<TensorType>>;
+using Results = absl::StatusOr<std::vector<HostTensor>>;
 
-    // Convolution.
-    "convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, "
-    "SymInt[] padding, int[] dilation, bool transposed, "
-    "SymInt[] output_padding, int groups) -> Tensor",
-    "convolution_backward(Tensor grad_output, Tensor input, Tensor weight, "
-    "SymInt[]? bias_sizes, int[] stride, SymInt[] padding, int[] dilation, "
-    "bool transposed, SymInt[] output_padding, int groups, "
-    "bool[3] output_mask) -> (Tensor, Tensor, Tensor)",
+constexpr ValueId kNone = GraphBuilder::kNoValue;
 
-    // Pooling. An empty stride means "the kernel size".
-    "max_pool2d_with_indices(Tensor self, int[2] kernel_size, "
-    "int[2] stride=[], int[2] padding=0, int[2] dilation=1, "
-    "bool ceil_mode=False) -> (Tensor, Tensor)",
-    "max_pool2d_with_indices_backward(Tensor grad_output, Tensor self, "
-    "int[2] kernel_size, int[2] stride, int[2] padding, int[2] dilation, "
-    "bool ceil_mode, Tensor indices) -> Tensor",
-    "avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], "
-    "int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, "
-    "int? divisor_override=None) -> Tensor",
-    "avg_pool2d_backward(Tensor grad_output, Tensor self, "
-    "int[2] kernel_size, int[2] stride, int[2] padding, bool ceil_mode, "
-    "bool count_include_pad, int? divisor_override) -> Tensor",
-    "_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",
-    "_adaptive_avg_pool2d_backward(Tensor grad_output, Tensor self) "
-    "-> Tensor",
+template <typename... Parts>
+absl::Status Invalid(const Parts&... parts) {
+  return absl::InvalidArgumentError(absl::StrCat(parts...));
+}
 
-    // Normalization. Results: output, mean, rstd (layer norm) or output,
-    // save_mean, save_invstd (batch norm).
-    "native_layer_norm(Tensor input, SymInt[] normalized_shape, "
-    "Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)",
-    "native_layer_norm_backward(Tensor grad_out, Tensor input, "
-    "SymInt[] normalized_shape, Tensor mean, Tensor rstd, Tensor? weight, "
-    "Tensor? bias, bool[3] output_mask) -> (Tensor, Tensor, Tensor)",
-    "native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, "
-    "Tensor? running_mean, Tensor? running_var, bool training, "
-    "float momentum, float eps) -> (Tensor, Tensor, Tensor)",
-    "native_batch_norm_backward(Tensor grad_out, Tensor input, "
-    "Tensor? weight, Tensor? running_mean, Tensor? running_var, "
-    "Tensor? save_mean, Tensor? save_invstd, bool train, float eps, "
-    "bool[3] output_mask) -> (Tensor, Tensor, Tensor)",
+absl::Status RequireFloating(absl::string_view what, DType dtype) {
+  if (ir::IsFloatingPoint(dtype)) return absl::OkStatus();
+  return Invalid(what, " must be floating point, got ", ir::DTypeName(dtype));
+}
 
-    // Softmax.
-    "_softmax(Tensor self, int dim, bool half_to_float) -> Tensor",
-    "_softmax_backward_data(Tensor grad_output, Tensor output, int dim, "
-    "ScalarType input_dtype) -> Tensor",
-    "_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor",
-    "_log_softmax_backward_data(Tensor grad_output, Tensor output, int dim, "
-    "ScalarType input_dtype) -> Tensor",
+absl::Status RequireSameDType(absl::string_view a_name, DType a, absl::string_view b_name,
+                              DType b) {
+  if (a == b) return absl::OkStatus();
+  return Invalid("expected ", a_name, " and ", b_name, " to have the same dtype, but got ",
+                 ir::DTypeName(a), " and ", ir::DTypeName(b));
+}
 
-    // Losses. reduction: 0 none, 1 mean, 2 sum (at::Reduction).
-    "nll_loss_forward(Tensor self, Tensor target, Tensor? weight, "
-    "int reduction, SymInt ignore_index) "
-    "-> (Tensor output, Tensor total_weight)",
-    "nll_loss_backward(Tensor grad_output, Tensor self, Tensor target, "
-    "Tensor? weight, int reduction, SymInt ignore_index, "
-    "Tensor total_weight) -> Tensor",
-    "mse_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor",
-    "mse_loss_backward(Tensor grad_output, Tensor self, Tensor target, "
-    "int reduction) -> Tensor",
-    "smooth_l1_loss(Tensor self, Tensor target, int reduction=Mean, "
-    "float beta=1.0) -> Tensor",
-    "smooth_l1_loss_backward(Tensor grad_output, Tensor self, "
-    "Tensor target, int reduction, float beta) -> Tensor",
+// The result of an output_mask entry that is false: ATen's undefined tensor.
+TensorType Undefined(DType dtype) { return TensorType::Contiguous(dtype, {0}); }
 
-    // Embedding.
-    "embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, "
-    "bool scale_grad_by_freq=False, bool sparse=False) -> Tensor",
-    "embedding_dense_backward(Tensor grad_output, Tensor indices, "
-    "SymInt num_weights, SymInt padding_idx, bool scale_grad_by_freq) "
-    "-> Tensor",
-};
+std::vector<bool> Mask(const Argument& mask) {
+  std::vector<bool> out;
+  for (const Argument& a : mask.AsList()) out.push_back(a.AsBool());
+  return out;
+}
+
+Argument MaskArg(bool a, bool b, bool c) {
+  return Argument::List({Argument::Bool(a), Argument::Bool(b), Argument::Bool(c)});
+}
+
+// Argument i of a kernel call as a tensor, or null for None.
+const HostTensor* Optional(const KernelCall& call, int i) {
+  return call.IsNone(i) ? nullptr : &call.tensor(i);
+}
+
+Reduction ReductionOf(int64_t r) { return static_cast<Reduction>(r); }
+
+absl::Status CheckReduction(int64_t r) {
+  if (r >= 0 && r <= 2) return absl::OkStatus();
+  return Invalid("reduction must be 0 (none), 1 (mean) or 2 (sum), got ", r);
+}
+
+Argument DimArg(int64_t dim) { return Argument::IntList({dim}); }
+
+// sum(v, dim, keepdim=True).
+ValueId SumKeepDim(GraphBuilder& b, ValueId v, const Argument& dim) {
+  return b.Op("aten.sum.dim_IntList", {V::V(v), dim, Argument::Bool(true)});
+}
+
+// ---- Matrix products ----
+
+absl::Status CheckMatmulDType(DType a, DType b) {
+  RETURN_IF_ERROR(RequireSameDType("mat1", a, "mat2", b));
+  if (a == DType::kBool) return Invalid("matrix products do not support bool");
+  return absl::OkStatus();
+}
+
+// [n, m] x [m, p] -> [n, p], the shapes checked.
+absl::StatusOr<Dims> MmShape(const TensorType& a, const TensorType& b) {
+  if (a.Rank() != 2 || b.Rank() != 2) {
+    return Invalid("expected 2-d matrices, got ", ShapeString(a.shape), " and ",
+                   ShapeString(b.shape));
+  }
+  if (a.shape[1] != b.shape[0]) {
+    return Invalid("mat1 and mat2 shapes cannot be multiplied (", a.shape[0], "x", a.shape[1],
+                   " and ", b.shape[0], "x", b.shape[1], ")");
+  }
+  RETURN_IF_ERROR(CheckMatmulDType(a.dtype, b.dtype));
+  return Dims{a.shape[0], b.shape[1]};
+}
+
+Types InferMm(const TypeCall& call) {
+  ASSIGN_OR_RETURN(Dims shape, MmShape(call.tensor(0), call.tensor(1)));
+  return One(call.tensor(0).dtype, shape);
+}
+
+Types InferAddmm(const TypeCall& call) {
+  const TensorType& self = call.tensor(0);
+  ASSIGN_OR_RETURN(Dims shape, MmShape(call.tensor(1), call.tensor(2)));
+  absl::StatusOr<Dims> b = BroadcastShapes(self.shape, shape);
+  if (!b.ok() || *b != shape) {
+    return Invalid("self of size ", ShapeString(self.shape),
+                   " does not broadcast to the product's size ", ShapeString(shape));
+  }
+  RETURN_IF_ERROR(RequireSameDType("self", self.dtype, "mat1", call.tensor(1).dtype));
+  return One(self.dtype, shape);
+}
+
+Types InferBmm(const TypeCall& call) {
+  const TensorType& a = call.tensor(0);
+  const TensorType& b = call.tensor(1);
+  if (a.Rank() != 3 || b.Rank() != 3) {
+    return Invalid("bmm expects 3-d tensors, got ", ShapeString(a.shape), " and ",
+                   ShapeString(b.shape));
+  }
+  if (a.shape[0] != b.shape[0] || a.shape[2] != b.shape[1]) {
+    return Invalid("bmm shapes do not match: ", ShapeString(a.shape), " and ",
+                   ShapeString(b.shape), " (expected [b, n, m] and [b, m, p])");
+  }
+  RETURN_IF_ERROR(CheckMatmulDType(a.dtype, b.dtype));
+  return One(a.dtype, {a.shape[0], a.shape[1], b.shape[2]});
+}
+
+// a @ b for 2-d (batch 1) or 3-d operands, as a tensor of `type`.
+HostTensor Matmul(const HostTensor& a, const HostTensor& b, const TensorType& type) {
+  bool batched = a.Rank() == 3;
+  int64_t batch = batched ? a.shape[0] : 1;
+  int64_t n = a.shape[a.Rank() - 2], m = a.shape[a.Rank() - 1], p = b.shape[b.Rank() - 1];
+  HostTensor out(type.dtype, type.shape);
+  out.data = BatchedMatmul(a.data, b.data, batch, n, m, p);
+  return out;
+}
+
+// PyTorch's maybe_multiply: v * s unless s is 1.
+ValueId MaybeMultiply(GraphBuilder& b, ValueId v, const Argument& s) {
+  if (s.AsFloat() == 1.0) return v;
+  return b.Op("aten.mul.Tensor", {V::V(v), s});
+}
+
+bool IsColumnMajor(const TensorType& t) {
+  return t.strides[0] == 1 && t.strides[1] == t.shape[0];
+}
+
+// derivatives.yaml's mm_mat1_backward: the gradient of mat1 in
+// alpha * mat1 @ mat2, column-major when mat1 was.
+ValueId MmMat1Backward(GraphBuilder& b, ValueId grad, ValueId mat1, ValueId mat2,
+                       const Argument& alpha) {
+  ValueId g;
+  if (IsColumnMajor(b.type(mat1))) {
+    ValueId grad_t = b.Op("aten.t.default", {V::V(grad)});
+    g = b.Op("aten.t.default", {V::V(b.Op("aten.mm.default", {V::V(mat2), V::V(grad_t)}))});
+  } else {
+    ValueId mat2_t = b.Op("aten.t.default", {V::V(mat2)});
+    g = b.Op("aten.mm.default", {V::V(grad), V::V(mat2_t)});
+  }
+  return MaybeMultiply(b, g, alpha);
+}
+
+// mm_mat2_backward: the gradient of mat2, column-major when mat2 was.
+ValueId MmMat2Backward(GraphBuilder& b, ValueId grad, ValueId mat1, ValueId mat2,
+                       const Argument& alpha) {
+  ValueId g;
+  if (IsColumnMajor(b.type(mat2))) {
+    ValueId grad_t = b.Op("aten.t.default", {V::V(grad)});
+    g = b.Op("aten.t.default", {V::V(b.Op("aten.mm.default", {V::V(grad_t), V::V(mat1)}))});
+  } else {
+    ValueId mat1_t = b.Op("aten.t.default", {V::V(mat1)});
+    g = b.Op("aten.mm.default", {V::V(mat1_t), V::V(grad)});
+  }
+  return MaybeMultiply(b, g, alpha);
+}
+
+void DefineMatmul(OpRegistry& r) {
+  OpDefiner(r, "mm(Tensor self, Tensor mat2) -> Tensor", OpKind::kMatmul)
+      .Infer(InferMm)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        HostTensor out = Matmul(call.tensor(0), call.tensor(1), types[0]);
+        out.RoundToDType();
+        return std::vector<HostTensor>{std::move(out)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        Argument one = Argument::Int(1);
+        return {{0, MmMat1Backward(c.b, c.grad(0), c.input(0), c.input(1), one)},
+                {1, MmMat2Backward(c.b, c.grad(0), c.input(0), c.input(1), one)}};
+      });
+
+  OpDefiner(r,
+            "addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, "
+            "Scalar alpha=1) -> Tensor",
+            OpKind::kMatmul)
+      .Infer(InferAddmm)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        HostTensor out = Matmul(call.tensor(1), call.tensor(2), types[0]);
+        double beta = call.Float(3), alpha = call.Float(4);
+        // beta == 0 ignores self entirely (NaN and inf included), as ATen does.
+        HostTensor self = beta == 0 ? HostTensor(types[0].dtype, types[0].shape)
+                                    : reference::BroadcastTo(call.tensor(0), types[0].shape);
+        for (int64_t i = 0; i < out.NumElements(); ++i) {
+          out.data[i] = alpha * out.data[i] + (beta == 0 ? 0.0 : beta * self.data[i]);
+        }
+        out.RoundToDType();
+        return std::vector<HostTensor>{std::move(out)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        return {{0, MaybeMultiply(c.b, c.grad(0), c.arg(3))},
+                {1, MmMat1Backward(c.b, c.grad(0), c.input(1), c.input(2), c.arg(4))},
+                {2, MmMat2Backward(c.b, c.grad(0), c.input(1), c.input(2), c.arg(4))}};
+      });
+
+  OpDefiner(r, "bmm(Tensor self, Tensor mat2) -> Tensor", OpKind::kMatmul)
+      .Infer(InferBmm)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        HostTensor out = Matmul(call.tensor(0), call.tensor(1), types[0]);
+        out.RoundToDType();
+        return std::vector<HostTensor>{std::move(out)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        GraphBuilder& b = c.b;
+        auto transpose = [&](ValueId v) {
+          return b.Op("aten.transpose.int", {V::V(v), Argument::Int(1), Argument::Int(2)});
+        };
+        return {{0, b.Op("aten.bmm.default", {V::V(c.grad(0)), V::V(transpose(c.input(1)))})},
+                {1, b.Op("aten.bmm.default", {V::V(transpose(c.input(0))), V::V(c.grad(0))})}};
+      });
+}
+
+// ---- Convolution ----
+
+// A stride/padding/dilation list for `spatial` dims: one value stands for
+// all of them, as ATen's expand_param_if_needed allows.
+Dims ExpandParam(const Dims& v, int64_t spatial) {
+  if (v.size() == 1 && spatial > 1) return Dims(spatial, v[0]);
+  return v;
+}
+
+// The geometry of a convolution over `rank`-d tensors. Transposed
+// convolution is not supported.
+absl::StatusOr<ConvGeometry> ConvGeometryOf(const Argument& stride, const Argument& padding,
+                                            const Argument& dilation, bool transposed,
+                                            int64_t groups, int64_t rank) {
+  if (transposed) return Invalid("transposed convolution is not supported");
+  int64_t spatial = rank - 2;
+  return ConvGeometry{ExpandParam(stride.AsIntList(), spatial),
+                      ExpandParam(padding.AsIntList(), spatial),
+                      ExpandParam(dilation.AsIntList(), spatial), groups};
+}
+
+absl::StatusOr<ConvGeometry> ConvolutionGeometry(const TypeCall& call, int64_t rank) {
+  return ConvGeometryOf(call.arg(3), call.arg(4), call.arg(5), call.Bool(6), call.Int(8), rank);
+}
+absl::StatusOr<ConvGeometry> ConvolutionGeometry(const KernelCall& call, int64_t rank) {
+  return ConvGeometryOf(call.arg(3), call.arg(4), call.arg(5), call.Bool(6), call.Int(8), rank);
+}
+template <typename T>
+absl::StatusOr<ConvGeometry> ConvBackwardGeometry(const Call<T>& call, int64_t rank) {
+  return ConvGeometryOf(call.arg(4), call.arg(5), call.arg(6), call.Bool(7), call.Int(9), rank);
+}
+
+absl::Status CheckConvDTypes(DType input, DType weight, std::optional<DType> bias) {
+  RETURN_IF_ERROR(RequireFloating("convolution input", input));
+  RETURN_IF_ERROR(RequireSameDType("input", input, "weight", weight));
+  if (bias) RETURN_IF_ERROR(RequireSameDType("input", input, "bias", *bias));
+  return absl::OkStatus();
+}
+
+Types InferConvolution(const TypeCall& call) {
+  const TensorType& input = call.tensor(0);
+  const TensorType& weight = call.tensor(1);
+  std::optional<Dims> bias;
+  std::optional<DType> bias_dtype;
+  if (!call.IsNone(2)) {
+    bias = call.tensor(2).shape;
+    bias_dtype = call.tensor(2).dtype;
+  }
+  ASSIGN_OR_RETURN(ConvGeometry g, ConvolutionGeometry(call, input.Rank()));
+  ASSIGN_OR_RETURN(Dims shape, ConvOutputShape(input.shape, weight.shape, bias, g));
+  RETURN_IF_ERROR(CheckConvDTypes(input.dtype, weight.dtype, bias_dtype));
+  return One(input.dtype, shape);
+}
+
+Types InferConvolutionBackward(const TypeCall& call) {
+  const TensorType& grad = call.tensor(0);
+  const TensorType& input = call.tensor(1);
+  const TensorType& weight = call.tensor(2);
+  std::optional<Dims> bias;
+  if (!call.IsNone(3)) bias = call.Ints(3);
+  ASSIGN_OR_RETURN(ConvGeometry g, ConvBackwardGeometry(call, input.Rank()));
+  ASSIGN_OR_RETURN(Dims shape, ConvOutputShape(input.shape, weight.shape, bias, g));
+  if (grad.shape != shape) {
+    return Invalid("grad_output of size ", ShapeString(grad.shape),
+                   " does not match the convolution's output size ", ShapeString(shape));
+  }
+  RETURN_IF_ERROR(CheckConvDTypes(input.dtype, weight.dtype, grad.dtype));
+  std::vector<bool> mask = Mask(call.arg(10));
+  DType d = input.dtype;
+  return std::vector<TensorType>{
+      mask[0] ? TensorType::Contiguous(d, input.shape) : Undefined(d),
+      mask[1] ? TensorType::Contiguous(d, weight.shape) : Undefined(d),
+      mask[2] ? TensorType::Contiguous(d, {weight.shape[0]}) : Undefined(d)};
+}
+
+// The convolution arguments after input, weight and bias, taken from a
+// convolution_backward node.
+std::vector<Argument> ConvArgs(const DerivativeContext& c, ValueId input, ValueId weight,
+                               Argument bias) {
+  return {V::V(input), V::V(weight), std::move(bias), c.arg(4), c.arg(5),
+          c.arg(6),    c.arg(7),     c.arg(8),        c.arg(9)};
+}
+
+// convolution_backward(grad, input, weight) with `mask`, from the geometry
+// of the convolution_backward node in `c`.
+std::vector<ValueId> ConvBackwardCall(DerivativeContext& c, ValueId grad, ValueId input,
+                                      ValueId weight, Argument mask) {
+  return c.b.MultiOp("aten.convolution_backward.default",
+                     {V::V(grad), V::V(input), V::V(weight), Argument::None(), c.arg(4),
+                      c.arg(5), c.arg(6), c.arg(7), c.arg(8), c.arg(9), std::move(mask)});
+}
+
+void DefineConvolution(OpRegistry& r) {
+  OpDefiner(r,
+            "convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, "
+            "SymInt[] padding, int[] dilation, bool transposed, "
+            "SymInt[] output_padding, int groups) -> Tensor",
+            OpKind::kMatmul)
+      .Infer(InferConvolution)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        ASSIGN_OR_RETURN(ConvGeometry g, ConvolutionGeometry(call, call.tensor(0).Rank()));
+        return std::vector<HostTensor>{ConvForward(call.tensor(0), call.tensor(1),
+                                                   Optional(call, 2), g, types[0].shape,
+                                                   types[0].dtype)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // ATen's mask says which inputs require grad; the context does not
+        // tell, so every present input gets a gradient computed.
+        bool has_bias = c.arg(2).is_value();
+        Argument bias_sizes = has_bias ? Argument::IntList(c.b.type(c.input(2)).shape)
+                                       : Argument::None();
+        std::vector<ValueId> g = c.b.MultiOp(
+            "aten.convolution_backward.default",
+            {V::V(c.grad(0)), V::V(c.input(0)), V::V(c.input(1)), bias_sizes, c.arg(3),
+             c.arg(4), c.arg(5), c.arg(6), c.arg(7), c.arg(8), MaskArg(true, true, has_bias)});
+        if (!c.b.ok()) return {};
+        Grads grads = {{0, g[0]}, {1, g[1]}};
+        if (has_bias) grads.push_back({2, g[2]});
+        return grads;
+      });
+
+  OpDefiner(r,
+            "convolution_backward(Tensor grad_output, Tensor input, Tensor weight, "
+            "SymInt[]? bias_sizes, int[] stride, SymInt[] padding, int[] dilation, "
+            "bool transposed, SymInt[] output_padding, int groups, "
+            "bool[3] output_mask) -> (Tensor, Tensor, Tensor)",
+            OpKind::kMatmul)
+      .Infer(InferConvolutionBackward)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        ASSIGN_OR_RETURN(ConvGeometry g, ConvBackwardGeometry(call, call.tensor(1).Rank()));
+        std::vector<bool> mask = Mask(call.arg(10));
+        std::vector<HostTensor> out;
+        for (const TensorType& t : types) out.emplace_back(t.dtype, t.shape);
+        ConvBackward(call.tensor(0), call.tensor(1), call.tensor(2), g,
+                     mask[0] ? &out[0] : nullptr, mask[1] ? &out[1] : nullptr,
+                     mask[2] ? &out[2] : nullptr);
+        return out;
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // The results are bilinear in (grad_output, weight) and
+        // (grad_output, input), and linear in grad_output for the bias.
+        std::vector<bool> mask = Mask(c.arg(10));
+        GraphBuilder& b = c.b;
+        ValueId grad_out = c.input(0), input = c.input(1), weight = c.input(2);
+        ValueId gg_out = kNone;
+        auto accumulate = [&](ValueId v) { gg_out = gg_out == kNone ? v : b.Add(gg_out, v); };
+        Grads grads;
+        if (mask[0] && c.has_grad(0)) {
+          accumulate(b.Op("aten.convolution.default",
+                          ConvArgs(c, c.grad(0), weight, Argument::None())));
+          std::vector<ValueId> g =
+              ConvBackwardCall(c, grad_out, c.grad(0), weight, MaskArg(false, true, false));
+          if (b.ok()) grads.push_back({2, g[1]});
+        }
+        if (mask[1] && c.has_grad(1)) {
+          accumulate(b.Op("aten.convolution.default",
+                          ConvArgs(c, input, c.grad(1), Argument::None())));
+          std::vector<ValueId> g =
+              ConvBackwardCall(c, grad_out, input, c.grad(1), MaskArg(true, false, false));
+          if (b.ok()) grads.push_back({1, g[0]});
+        }
+        if (mask[2] && c.has_grad(2)) {
+          const Dims& shape = b.type(grad_out).shape;
+          Dims bias_shape(shape.size(), 1);
+          bias_shape[1] = shape[1];
+          accumulate(b.Expand(b.Reshape(c.grad(2), bias_shape), shape));
+        }
+        if (gg_out != kNone) grads.push_back({0, gg_out});
+        return grads;
+      });
+}
+
+// ---- Pooling ----
+
+template <typename T>
+absl::StatusOr<Pool2dGeometry> MaxPoolGeometry(const Call<T>& call, const Dims& input,
+                                               int first) {
+  return MakePool2d(input, call.Ints(first), call.Ints(first + 1), call.Ints(first + 2),
+                    call.Ints(first + 3), call.Bool(first + 4));
+}
+
+template <typename T>
+absl::StatusOr<Pool2dGeometry> AvgPoolGeometry(const Call<T>& call, const Dims& input,
+                                               int first) {
+  return MakePool2d(input, call.Ints(first), call.Ints(first + 1), call.Ints(first + 2), {1},
+                    call.Bool(first + 3));
+}
+
+template <typename T>
+AvgPoolOptions AvgOptions(const Call<T>& call, int first) {
+  return {call.Bool(first), call.OptInt(first + 1)};
+}
+
+absl::Status CheckGradShape(const TensorType& grad, const Dims& expected) {
+  if (grad.shape == expected) return absl::OkStatus();
+  return Invalid("grad_output of size ", ShapeString(grad.shape), " does not match the size ",
+                 ShapeString(expected), " the forward computes");
+}
+
+absl::Status CheckDivisor(std::optional<int64_t> divisor) {
+  if (divisor && *divisor == 0) return Invalid("divisor must be not zero");
+  return absl::OkStatus();
+}
+
+absl::Status RequireAvgPoolDType(DType d) {
+  if (ir::IsFloatingPoint(d) || d == DType::kInt64) return absl::OkStatus();
+  return Invalid("avg_pool2d supports floating point and int64 input, got ", ir::DTypeName(d));
+}
+
+Types InferAdaptiveAvgPool(const TypeCall& call) {
+  const TensorType& self = call.tensor(0);
+  Dims size = call.Ints(1);
+  bool empty = false;
+  for (int d = self.Rank() == 4 ? 1 : 0; d < self.Rank(); ++d) empty = empty || self.shape[d] == 0;
+  if ((self.Rank() != 3 && self.Rank() != 4) || empty) {
+    return Invalid("adaptive_avg_pool2d expects a 3-d or 4-d input with non-zero sizes for "
+                   "non-batch dims, got input of size ",
+                   ShapeString(self.shape));
+  }
+  if (size.size() != 2 || size[0] < 0 || size[1] < 0) {
+    return Invalid("adaptive_avg_pool2d: output_size must be 2 non-negative sizes, got ",
+                   ShapeString(size));
+  }
+  RETURN_IF_ERROR(RequireFloating("adaptive_avg_pool2d input", self.dtype));
+  Dims shape = self.shape;
+  shape[shape.size() - 2] = size[0];
+  shape[shape.size() - 1] = size[1];
+  return One(self.dtype, shape);
+}
+
+Types InferAdaptiveAvgPoolBackward(const TypeCall& call) {
+  const TensorType& grad = call.tensor(0);
+  const TensorType& self = call.tensor(1);
+  bool ok = (self.Rank() == 3 || self.Rank() == 4) && grad.Rank() == self.Rank();
+  for (int d = 0; ok && d < self.Rank() - 2; ++d) ok = grad.shape[d] == self.shape[d];
+  if (!ok) {
+    return Invalid("adaptive_avg_pool2d_backward: grad_output of size ",
+                   ShapeString(grad.shape), " does not fit input of size ",
+                   ShapeString(self.shape));
+  }
+  RETURN_IF_ERROR(RequireFloating("adaptive_avg_pool2d input", self.dtype));
+  RETURN_IF_ERROR(RequireSameDType("grad_output", grad.dtype, "self", self.dtype));
+  return One(self.dtype, self.shape);
+}
+
+void DefinePooling(OpRegistry& r) {
+  OpDefiner(r,
+            "max_pool2d_with_indices(Tensor self, int[2] kernel_size, "
+            "int[2] stride=[], int[2] padding=0, int[2] dilation=1, "
+            "bool ceil_mode=False) -> (Tensor, Tensor)",
+            OpKind::kOther)
+      .Infer([](const TypeCall& call) -> Types {
+        const TensorType& self = call.tensor(0);
+        ASSIGN_OR_RETURN(Pool2dGeometry g, MaxPoolGeometry(call, self.shape, 1));
+        RETURN_IF_ERROR(RequireFloating("max_pool2d input", self.dtype));
+        Dims shape = PooledShape(self.shape, g);
+        return std::vector<TensorType>{TensorType::Contiguous(self.dtype, shape),
+                                       TensorType::Contiguous(DType::kInt64, shape)};
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>&) -> Results {
+        ASSIGN_OR_RETURN(Pool2dGeometry g, MaxPoolGeometry(call, call.tensor(0).shape, 1));
+        auto [out, indices] = MaxPool2d(call.tensor(0), g);
+        out.RoundToDType();
+        return std::vector<HostTensor>{std::move(out), std::move(indices)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        if (!c.has_grad(0)) return {};  // The indices take no gradient.
+        return {{0, c.b.Op("aten.max_pool2d_with_indices_backward.default",
+                           {V::V(c.grad(0)), V::V(c.input(0)), c.arg(1), c.arg(2), c.arg(3),
+                            c.arg(4), c.arg(5), V::V(c.output(1))})}};
+      });
+
+  // No derivative: PyTorch's gathers grad at the indices (gather is not an
+  // op here).
+  OpDefiner(r,
+            "max_pool2d_with_indices_backward(Tensor grad_output, Tensor self, "
+            "int[2] kernel_size, int[2] stride, int[2] padding, int[2] dilation, "
+            "bool ceil_mode, Tensor indices) -> Tensor",
+            OpKind::kOther)
+      .Infer([](const TypeCall& call) -> Types {
+        const TensorType& self = call.tensor(1);
+        ASSIGN_OR_RETURN(Pool2dGeometry g, MaxPoolGeometry(call, self.shape, 2));
+        Dims pooled = PooledShape(self.shape, g);
+        RETURN_IF_ERROR(CheckGradShape(call.tensor(0), pooled));
+        const TensorType& indices = call.tensor(7);
+        if (indices.shape != pooled || indices.dtype != DType::kInt64) {
+          return Invalid("indices must be int64 of size ", ShapeString(pooled), ", got ",
+                         ir::DTypeName(indices.dtype), " ", ShapeString(indices.shape));
+        }
+        RETURN_IF_ERROR(RequireFloating("max_pool2d input", self.dtype));
+        RETURN_IF_ERROR(RequireSameDType("grad_output", call.tensor(0).dtype, "self", self.dtype));
+        return One(self.dtype, self.shape);
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        ASSIGN_OR_RETURN(Pool2dGeometry g, MaxPoolGeometry(call, call.tensor(1).shape, 2));
+        ASSIGN_OR_RETURN(HostTensor grad, MaxPool2dBackward(call.tensor(0), call.tensor(7), g,
+                                                            types[0].shape, types[0].dtype));
+        return std::vector<HostTensor>{std::move(grad)};
+      });
+
+  OpDefiner(r,
+            "avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], "
+            "int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, "
+            "int? divisor_override=None) -> Tensor",
+            OpKind::kOther)
+      .Infer([](const TypeCall& call) -> Types {
+        const TensorType& self = call.tensor(0);
+        ASSIGN_OR_RETURN(Pool2dGeometry g, AvgPoolGeometry(call, self.shape, 1));
+        RETURN_IF_ERROR(CheckDivisor(call.OptInt(6)));
+        RETURN_IF_ERROR(RequireAvgPoolDType(self.dtype));
+        return One(self.dtype, PooledShape(self.shape, g));
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>&) -> Results {
+        ASSIGN_OR_RETURN(Pool2dGeometry g, AvgPoolGeometry(call, call.tensor(0).shape, 1));
+        return std::vector<HostTensor>{AvgPool2d(call.tensor(0), g, AvgOptions(call, 5))};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        return {{0, c.b.Op("aten.avg_pool2d_backward.default",
+                           {V::V(c.grad(0)), V::V(c.input(0)), c.arg(1), c.arg(2), c.arg(3),
+                            c.arg(4), c.arg(5), c.arg(6)})}};
+      });
+
+  OpDefiner(r,
+            "avg_pool2d_backward(Tensor grad_output, Tensor self, "
+            "int[2] kernel_size, int[2] stride, int[2] padding, bool ceil_mode, "
+            "bool count_include_pad, int? divisor_override) -> Tensor",
+            OpKind::kOther)
+      .Infer([](const TypeCall& call) -> Types {
+        const TensorType& self = call.tensor(1);
+        ASSIGN_OR_RETURN(Pool2dGeometry g, AvgPoolGeometry(call, self.shape, 2));
+        RETURN_IF_ERROR(CheckGradShape(call.tensor(0), PooledShape(self.shape, g)));
+        RETURN_IF_ERROR(CheckDivisor(call.OptInt(7)));
+        RETURN_IF_ERROR(RequireAvgPoolDType(self.dtype));
+        RETURN_IF_ERROR(RequireSameDType("grad_output", call.tensor(0).dtype, "self", self.dtype));
+        return One(self.dtype, self.shape);
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        ASSIGN_OR_RETURN(Pool2dGeometry g, AvgPoolGeometry(call, call.tensor(1).shape, 2));
+        return std::vector<HostTensor>{AvgPool2dBackward(call.tensor(0), g, AvgOptions(call, 6),
+                                                         types[0].shape, types[0].dtype)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // Linear in grad_output; constant in self.
+        return {{0, c.b.Op("aten.avg_pool2d.default",
+                           {V::V(c.grad(0)), c.arg(2), c.arg(3), c.arg(4), c.arg(5), c.arg(6),
+                            c.arg(7)})}};
+      });
+
+  OpDefiner(r, "_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",
+            OpKind::kOther)
+      .Infer(InferAdaptiveAvgPool)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        Dims size = call.Ints(1);
+        return std::vector<HostTensor>{AdaptiveAvgPool2d(call.tensor(0), size[0], size[1])};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        return {{0, c.b.Op("aten._adaptive_avg_pool2d_backward.default",
+                           {V::V(c.grad(0)), V::V(c.input(0))})}};
+      });
+
+  OpDefiner(r, "_adaptive_avg_pool2d_backward(Tensor grad_output, Tensor self) -> Tensor",
+            OpKind::kOther)
+      .Infer(InferAdaptiveAvgPoolBackward)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        return std::vector<HostTensor>{
+            AdaptiveAvgPool2dBackward(call.tensor(0), types[0].shape, types[0].dtype)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        const Dims& size = c.b.type(c.input(0)).shape;
+        Dims out = {size[size.size() - 2], size[size.size() - 1]};
+        return {{0, c.b.Op("aten._adaptive_avg_pool2d.default",
+                           {V::V(c.grad(0)), Argument::IntList(out)})}};
+      });
+}
+
+// ---- Normalization ----
+
+// The first normalized dim of `input` for layer norm over `normalized`.
+absl::StatusOr<int64_t> LayerNormAxis(const Dims& input, const Dims& normalized) {
+  if (normalized.empty()) {
+    return Invalid("Expected normalized_shape to be at least 1-dimensional, i.e., containing at "
+                   "least one element, but got normalized_shape = []");
+  }
+  int64_t axis = static_cast<int64_t>(input.size()) - static_cast<int64_t>(normalized.size());
+  bool ok = axis >= 0;
+  for (size_t i = 0; ok && i < normalized.size(); ++i) ok = input[axis + i] == normalized[i];
+  if (!ok) {
+    std::string expected = ShapeString(normalized);
+    return Invalid("Given normalized_shape=", expected, ", expected input with shape [*, ",
+                   expected.substr(1), ", but got input of size ", ShapeString(input));
+  }
+  return axis;
+}
+
+absl::Status CheckAffine(const TypeCall& call, int i, absl::string_view name,
+                         const Dims& normalized) {
+  if (call.IsNone(i) || call.tensor(i).shape == normalized) return absl::OkStatus();
+  return Invalid("Expected ", name, " to be of same shape as normalized_shape, but got ", name,
+                 " of shape ", ShapeString(call.tensor(i).shape),
+                 " and normalized_shape = ", ShapeString(normalized));
+}
+
+int64_t NumElementsOf(const Dims& d) {
+  int64_t n = 1;
+  for (int64_t v : d) n *= v;
+  return n;
+}
+
+Types InferLayerNorm(const TypeCall& call) {
+  const TensorType& input = call.tensor(0);
+  Dims normalized = call.Ints(1);
+  ASSIGN_OR_RETURN(int64_t axis, LayerNormAxis(input.shape, normalized));
+  RETURN_IF_ERROR(CheckAffine(call, 2, "weight", normalized));
+  RETURN_IF_ERROR(CheckAffine(call, 3, "bias", normalized));
+  RETURN_IF_ERROR(RequireFloating("layer_norm input", input.dtype));
+  Dims stats(input.shape.begin(), input.shape.begin() + axis);
+  stats.resize(input.shape.size(), 1);
+  return std::vector<TensorType>{TensorType::Contiguous(input.dtype, input.shape),
+                                 TensorType::Contiguous(input.dtype, stats),
+                                 TensorType::Contiguous(input.dtype, stats)};
+}
+
+Types InferLayerNormBackward(const TypeCall& call) {
+  const TensorType& grad = call.tensor(0);
+  const TensorType& input = call.tensor(1);
+  Dims normalized = call.Ints(2);
+  ASSIGN_OR_RETURN(int64_t axis, LayerNormAxis(input.shape, normalized));
+  RETURN_IF_ERROR(CheckAffine(call, 5, "weight", normalized));
+  RETURN_IF_ERROR(CheckAffine(call, 6, "bias", normalized));
+  RETURN_IF_ERROR(CheckGradShape(grad, input.shape));
+  int64_t rows = NumElementsOf(Dims(input.shape.begin(), input.shape.begin() + axis));
+  for (int i : {3, 4}) {
+    if (call.tensor(i).NumElements() != rows) {
+      return Invalid(i == 3 ? "mean" : "rstd", " of size ", ShapeString(call.tensor(i).shape),
+                     " does not hold one value per row of input ", ShapeString(input.shape));
+    }
+  }
+  RETURN_IF_ERROR(RequireFloating("layer_norm input", input.dtype));
+  std::vector<bool> mask = Mask(call.arg(7));
+  DType d = input.dtype;
+  return std::vector<TensorType>{
+      mask[0] ? TensorType::Contiguous(d, input.shape) : Undefined(d),
+      mask[1] ? TensorType::Contiguous(d, normalized) : Undefined(d),
+      mask[2] ? TensorType::Contiguous(d, normalized) : Undefined(d)};
+}
+
+absl::Status CheckChannels(const TypeCall& call, int i, absl::string_view name, int64_t c) {
+  if (call.IsNone(i) || call.tensor(i).NumElements() == c) return absl::OkStatus();
+  return Invalid(name, " should contain ", c, " elements not ", call.tensor(i).NumElements(),
+                 " (size ", ShapeString(call.tensor(i).shape), ")");
+}
+
+// Channel count of a batch-norm input, checked.
+absl::StatusOr<int64_t> BatchNormChannels(const TensorType& input) {
+  if (input.Rank() < 2) {
+    return Invalid("batch_norm expects an input of rank 2 or more, got input of size ",
+                   ShapeString(input.shape));
+  }
+  RETURN_IF_ERROR(RequireFloating("batch_norm input", input.dtype));
+  return input.shape[1];
+}
+
+Types InferBatchNorm(const TypeCall& call) {
+  const TensorType& input = call.tensor(0);
+  ASSIGN_OR_RETURN(int64_t c, BatchNormChannels(input));
+  const bool training = call.Bool(5);
+  const char* names[] = {"", "weight", "bias", "running_mean", "running_var"};
+  for (int i = 1; i <= 4; ++i) RETURN_IF_ERROR(CheckChannels(call, i, names[i], c));
+  if (!training && (call.IsNone(3) || call.IsNone(4))) {
+    return Invalid("running_mean and running_var must be defined in evaluation mode");
+  }
+  DType d = input.dtype;
+  TensorType stat = training ? TensorType::Contiguous(d, {c}) : Undefined(d);
+  return std::vector<TensorType>{TensorType::Contiguous(d, input.shape), stat, stat};
+}
+
+Types InferBatchNormBackward(const TypeCall& call) {
+  const TensorType& input = call.tensor(1);
+  ASSIGN_OR_RETURN(int64_t c, BatchNormChannels(input));
+  RETURN_IF_ERROR(CheckGradShape(call.tensor(0), input.shape));
+  const bool training = call.Bool(7);
+  const char* names[] = {"", "", "weight", "running_mean", "running_var", "save_mean",
+                         "save_invstd"};
+  // Eval ignores the saved statistics (empty, as the forward returns them).
+  for (int i = 2; i <= (training ? 6 : 4); ++i) {
+    RETURN_IF_ERROR(CheckChannels(call, i, names[i], c));
+  }
+  if (training && (call.IsNone(5) || call.IsNone(6))) {
+    return Invalid("save_mean and save_invstd must be defined in training mode");
+  }
+  if (!training && (call.IsNone(3) || call.IsNone(4))) {
+    return Invalid("running_mean and running_var must be defined in evaluation mode");
+  }
+  std::vector<bool> mask = Mask(call.arg(9));
+  DType d = input.dtype;
+  return std::vector<TensorType>{
+      mask[0] ? TensorType::Contiguous(d, input.shape) : Undefined(d),
+      mask[1] ? TensorType::Contiguous(d, {c}) : Undefined(d),
+      mask[2] ? TensorType::Contiguous(d, {c}) : Undefined(d)};
+}
+
+void DefineNormalization(OpRegistry& r) {
+  OpDefiner(r,
+            "native_layer_norm(Tensor input, SymInt[] normalized_shape, "
+            "Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)",
+            OpKind::kOther)
+      .Infer(InferLayerNorm)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        LayerNormResult ln = LayerNorm(call.tensor(0), NumElementsOf(call.Ints(1)),
+                                       Optional(call, 2), Optional(call, 3), call.Float(4));
+        HostTensor mean(types[1].dtype, types[1].shape), rstd(types[2].dtype, types[2].shape);
+        mean.data = std::move(ln.mean);
+        rstd.data = std::move(ln.rstd);
+        mean.RoundToDType();
+        rstd.RoundToDType();
+        return std::vector<HostTensor>{std::move(ln.out), std::move(mean), std::move(rstd)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // As in PyTorch, gradients reaching mean and rstd are ignored.
+        if (!c.has_grad(0)) return {};
+        bool has_weight = c.arg(2).is_value(), has_bias = c.arg(3).is_value();
+        std::vector<ValueId> g = c.b.MultiOp(
+            "aten.native_layer_norm_backward.default",
+            {V::V(c.grad(0)), V::V(c.input(0)), c.arg(1), V::V(c.output(1)), V::V(c.output(2)),
+             c.arg(2), c.arg(3), MaskArg(true, has_weight, has_bias)});
+        if (!c.b.ok()) return {};
+        Grads grads = {{0, g[0]}};
+        if (has_weight) grads.push_back({2, g[1]});
+        if (has_bias) grads.push_back({3, g[2]});
+        return grads;
+      });
+
+  // No derivative (PyTorch's layer_norm_double_backward is not written here).
+  OpDefiner(r,
+            "native_layer_norm_backward(Tensor grad_out, Tensor input, "
+            "SymInt[] normalized_shape, Tensor mean, Tensor rstd, Tensor? weight, "
+            "Tensor? bias, bool[3] output_mask) -> (Tensor, Tensor, Tensor)",
+            OpKind::kOther)
+      .Infer(InferLayerNormBackward)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        std::vector<bool> mask = Mask(call.arg(7));
+        std::vector<HostTensor> out;
+        for (const TensorType& t : types) out.emplace_back(t.dtype, t.shape);
+        LayerNormBackward(call.tensor(0), call.tensor(1), call.tensor(3), call.tensor(4),
+                          NumElementsOf(call.Ints(2)), Optional(call, 5),
+                          mask[0] ? &out[0] : nullptr, mask[1] ? &out[1] : nullptr,
+                          mask[2] ? &out[2] : nullptr);
+        return out;
+      });
+
+  OpDefiner(r,
+            "native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, "
+            "Tensor? running_mean, Tensor? running_var, bool training, "
+            "float momentum, float eps) -> (Tensor, Tensor, Tensor)",
+            OpKind::kOther)
+      .Infer(InferBatchNorm)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        BatchNormResult bn = BatchNorm(call.tensor(0), Optional(call, 1), Optional(call, 2),
+                                       Optional(call, 3), Optional(call, 4), call.Bool(5),
+                                       call.Float(7));
+        HostTensor mean(types[1].dtype, types[1].shape), invstd(types[2].dtype, types[2].shape);
+        if (call.Bool(5)) {
+          mean.data = std::move(bn.save_mean);
+          invstd.data = std::move(bn.save_invstd);
+        }
+        mean.RoundToDType();
+        invstd.RoundToDType();
+        return std::vector<HostTensor>{std::move(bn.out), std::move(mean), std::move(invstd)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        if (!c.has_grad(0)) return {};
+        bool has_weight = c.arg(1).is_value(), has_bias = c.arg(2).is_value();
+        std::vector<ValueId> g = c.b.MultiOp(
+            "aten.native_batch_norm_backward.default",
+            {V::V(c.grad(0)), V::V(c.input(0)), c.arg(1), c.arg(3), c.arg(4), V::V(c.output(1)),
+             V::V(c.output(2)), c.arg(5), c.arg(7), MaskArg(true, has_weight, has_bias)});
+        if (!c.b.ok()) return {};
+        Grads grads = {{0, g[0]}};
+        if (has_weight) grads.push_back({1, g[1]});
+        if (has_bias) grads.push_back({2, g[2]});
+        return grads;
+      });
+
+  // No derivative (PyTorch's batchnorm_double_backward is not written here).
+  OpDefiner(r,
+            "native_batch_norm_backward(Tensor grad_out, Tensor input, "
+            "Tensor? weight, Tensor? running_mean, Tensor? running_var, "
+            "Tensor? save_mean, Tensor? save_invstd, bool train, float eps, "
+            "bool[3] output_mask) -> (Tensor, Tensor, Tensor)",
+            OpKind::kOther)
+      .Infer(InferBatchNormBackward)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        const bool training = call.Bool(7);
+        std::vector<double> mean, invstd;
+        if (training) {
+          mean = call.tensor(5).data;
+          invstd = call.tensor(6).data;
+        } else {
+          mean = call.tensor(3).data;
+          for (double v : call.tensor(4).data) invstd.push_back(1.0 / std::sqrt(v + call.Float(8)));
+        }
+        std::vector<bool> mask = Mask(call.arg(9));
+        std::vector<HostTensor> out;
+        for (const TensorType& t : types) out.emplace_back(t.dtype, t.shape);
+        BatchNormBackward(call.tensor(0), call.tensor(1), Optional(call, 2), mean, invstd,
+                          training, mask[0] ? &out[0] : nullptr, mask[1] ? &out[1] : nullptr,
+                          mask[2] ? &out[2] : nullptr);
+        return out;
+      });
+}
+
+// ---- Softmax ----
+
+Types InferSoftmax(const TypeCall& call) {
+  const TensorType& self = call.tensor(0);
+  RETURN_IF_ERROR(NormalizeDim(call.Int(1), self.Rank()).status());
+  if (call.Bool(2)) return Invalid("softmax with half to float conversion is not supported");
+  RETURN_IF_ERROR(RequireFloating("softmax input", self.dtype));
+  return One(self.dtype, self.shape);
+}
+
+Types InferSoftmaxBackward(const TypeCall& call) {
+  const TensorType& grad = call.tensor(0);
+  const TensorType& output = call.tensor(1);
+  if (grad.shape != output.shape) {
+    return Invalid("grad_output of size ", ShapeString(grad.shape),
+                   " does not match output of size ", ShapeString(output.shape));
+  }
+  RETURN_IF_ERROR(NormalizeDim(call.Int(2), grad.Rank()).status());
+  RETURN_IF_ERROR(RequireFloating("grad_output", grad.dtype));
+  // ATen's only mixed case (CUDA's half_to_float) gives the input's dtype.
+  DType dtype = grad.dtype == DType::kFloat32 && call.arg(3).AsDType() == DType::kFloat16
+                    ? DType::kFloat16
+                    : grad.dtype;
+  return One(dtype, grad.shape);
+}
+
+template <bool kLog>
+Results SoftmaxKernel(const KernelCall& call, const std::vector<TensorType>& types) {
+  ASSIGN_OR_RETURN(int64_t dim, NormalizeDim(call.Int(1), call.tensor(0).Rank()));
+  return std::vector<HostTensor>{Softmax(call.tensor(0), dim, kLog, types[0].dtype)};
+}
+
+template <bool kLog>
+Results SoftmaxBackwardKernel(const KernelCall& call, const std::vector<TensorType>& types) {
+  ASSIGN_OR_RETURN(int64_t dim, NormalizeDim(call.Int(2), call.tensor(0).Rank()));
+  return std::vector<HostTensor>{
+      SoftmaxBackward(call.tensor(0), call.tensor(1), dim, kLog, types[0].dtype)};
+}
+
+void DefineSoftmax(OpRegistry& r) {
+  OpDefiner(r, "_softmax(Tensor self, int dim, bool half_to_float) -> Tensor", OpKind::kOther)
+      .Infer(InferSoftmax)
+      .Kernel(SoftmaxKernel<false>)
+      .Derivative([](DerivativeContext& c) -> Grads {
+        return {{0, c.b.Op("aten._softmax_backward_data.default",
+                           {V::V(c.grad(0)), V::V(c.output(0)), c.arg(1),
+                            Argument::DTypeArg(c.b.type(c.input(0)).dtype)})}};
+      });
+
+  OpDefiner(r, "_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor",
+            OpKind::kOther)
+      .Infer(InferSoftmax)
+      .Kernel(SoftmaxKernel<true>)
+      .Derivative([](DerivativeContext& c) -> Grads {
+        return {{0, c.b.Op("aten._log_softmax_backward_data.default",
+                           {V::V(c.grad(0)), V::V(c.output(0)), c.arg(1),
+                            Argument::DTypeArg(c.b.type(c.input(0)).dtype)})}};
+      });
+
+  OpDefiner(r,
+            "_softmax_backward_data(Tensor grad_output, Tensor output, int dim, "
+            "ScalarType input_dtype) -> Tensor",
+            OpKind::kOther)
+      .Infer(InferSoftmaxBackward)
+      .Kernel(SoftmaxBackwardKernel<false>)
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // f = y * (go - sum(go * y)): linear in go; in y,
+        // df/dy . G = G * (go - sum(go * y)) - go * sum(G * y).
+        GraphBuilder& b = c.b;
+        ValueId g = c.grad(0), go = c.input(0), y = c.input(1);
+        Argument dim = DimArg(c.arg(2).AsInt());
+        ValueId grad_go = b.Op("aten._softmax_backward_data.default",
+                               {V::V(g), V::V(y), c.arg(2), c.arg(3)});
+        ValueId grad_y = b.Sub(b.Mul(g, b.Sub(go, SumKeepDim(b, b.Mul(go, y), dim))),
+                               b.Mul(go, SumKeepDim(b, b.Mul(g, y), dim)));
+        return {{0, grad_go}, {1, grad_y}};
+      });
+
+  OpDefiner(r,
+            "_log_softmax_backward_data(Tensor grad_output, Tensor output, int dim, "
+            "ScalarType input_dtype) -> Tensor",
+            OpKind::kOther)
+      .Infer(InferSoftmaxBackward)
+      .Kernel(SoftmaxBackwardKernel<true>)
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // f = go - exp(y) * sum(go).
+        GraphBuilder& b = c.b;
+        ValueId g = c.grad(0), go = c.input(0), y = c.input(1);
+        Argument dim = DimArg(c.arg(2).AsInt());
+        ValueId exp_y = b.Op("aten.exp.default", {V::V(y)});
+        ValueId grad_go = b.Sub(g, SumKeepDim(b, b.Mul(g, exp_y), dim));
+        ValueId grad_y = b.Neg(b.Mul(b.Mul(g, exp_y), SumKeepDim(b, go, dim)));
+        return {{0, grad_go}, {1, grad_y}};
+      });
+}
+
+// ---- Losses ----
+
+// The common shape of a pointwise loss's self and target (inference
+// checked that they broadcast).
+Dims LossShape(const KernelCall& call) {
+  Dims shape;
+  reference::BroadcastShapes(call.tensor(0).shape, call.tensor(1).shape, &shape);
+  return shape;
+}
+
+// nll_loss's checks on input (arg `self`), target, weight and reduction.
+absl::Status CheckNllLoss(const TypeCall& call, int self, int target, int weight,
+                          int reduction) {
+  const TensorType& x = call.tensor(self);
+  const TensorType& t = call.tensor(target);
+  if (x.Rank() < 1 || x.Rank() > 2) {
+    return Invalid("nll_loss expects a 1-d or 2-d input, got input of size ", ShapeString(x.shape));
+  }
+  if (t.Rank() != x.Rank() - 1 || (x.Rank() == 2 && t.shape[0] != x.shape[0])) {
+    return Invalid("size mismatch (got input: ", ShapeString(x.shape),
+                   ", target: ", ShapeString(t.shape), ")");
+  }
+  if (t.dtype != DType::kInt64 && t.dtype != DType::kUInt8) {
+    return Invalid("nll_loss expects an int64 target, got ", ir::DTypeName(t.dtype));
+  }
+  const int64_t classes = x.shape.back();
+  if (!call.IsNone(weight) &&
+      (call.tensor(weight).Rank() != 1 || call.tensor(weight).shape[0] != classes)) {
+    return Invalid("weight tensor should be defined either for all ", classes,
+                   " classes or no classes but got weight tensor of shape: ",
+                   ShapeString(call.tensor(weight).shape));
+  }
+  RETURN_IF_ERROR(RequireFloating("nll_loss input", x.dtype));
+  return CheckReduction(call.Int(reduction));
+}
+
+// The shape of nll_loss's output: [N] for an unreduced batch, else [].
+Dims NllOutputShape(const TensorType& input, int64_t reduction) {
+  if (ReductionOf(reduction) == Reduction::kNone && input.Rank() == 2) return {input.shape[0]};
+  return {};
+}
+
+// Broadcast shape and result dtype of a pointwise loss over args 0 and 1.
+absl::StatusOr<std::pair<Dims, DType>> PointwiseLossType(const TypeCall& call, int self,
+                                                         int target) {
+  const TensorType& x = call.tensor(self);
+  const TensorType& t = call.tensor(target);
+  ASSIGN_OR_RETURN(Dims shape, BroadcastShapes(x.shape, t.shape));
+  DType dtype = ResultType(OperandsOf(call, {self, target}));
+  RETURN_IF_ERROR(RequireFloating("loss input", dtype));
+  return std::make_pair(shape, dtype);
+}
+
+Types InferPointwiseLoss(const TypeCall& call) {
+  ASSIGN_OR_RETURN(auto type, PointwiseLossType(call, 0, 1));
+  RETURN_IF_ERROR(CheckReduction(call.Int(2)));
+  if (ReductionOf(call.Int(2)) != Reduction::kNone) type.first.clear();
+  return One(type.second, type.first);
+}
+
+// mse_loss_backward and smooth_l1_loss_backward: ATen's TensorIterator
+// broadcasts grad_output, self and target together, all of one dtype.
+Types InferPointwiseLossBackward(const TypeCall& call) {
+  const TensorType& g = call.tensor(0);
+  const TensorType& x = call.tensor(1);
+  const TensorType& t = call.tensor(2);
+  ASSIGN_OR_RETURN(Dims shape, BroadcastShapes(x.shape, t.shape));
+  ASSIGN_OR_RETURN(shape, BroadcastShapes(shape, g.shape));
+  RETURN_IF_ERROR(RequireFloating("loss input", x.dtype));
+  RETURN_IF_ERROR(RequireSameDType("self", x.dtype, "target", t.dtype));
+  RETURN_IF_ERROR(RequireSameDType("grad_output", g.dtype, "self", x.dtype));
+  RETURN_IF_ERROR(CheckReduction(call.Int(3)));
+  return One(x.dtype, shape);
+}
+
+double SmoothL1(double d, double beta) {
+  double z = std::fabs(d);
+  return z < beta ? 0.5 * z * z / beta : z - 0.5 * beta;
+}
+
+double SmoothL1Derivative(double d, double beta) {
+  if (beta <= 0) return d > 0 ? 1.0 : d < 0 ? -1.0 : 0.0;  // l1_loss_backward.
+  return d < -beta ? -1.0 : d > beta ? 1.0 : d / beta;
+}
+
+absl::Status CheckBeta(double beta) {
+  if (beta >= 0) return absl::OkStatus();
+  return Invalid("smooth_l1_loss does not support negative values for beta, got ", beta);
+}
+
+// self and target broadcast to their common shape (ATen's loss backward
+// normalizes by self's own element count, so the formulas expand first).
+std::pair<ValueId, ValueId> ExpandLossOperands(GraphBuilder& b, ValueId x, ValueId t) {
+  absl::StatusOr<Dims> shape = BroadcastShapes(b.type(x).shape, b.type(t).shape);
+  if (!shape.ok()) return {x, t};
+  return {b.Expand(x, *shape), b.Expand(t, *shape)};
+}
+
+// The double backward of mse/smooth_l1 loss: d/d(grad_output) of
+// <G, backward(go, x, t)> is backward(G, x, t) when unreduced, its sum
+// otherwise (the backward is elementwise linear in grad_output).
+ValueId LossGradOutputGrad(GraphBuilder& b, ValueId per_element, ValueId grad_output,
+                           int64_t reduction) {
+  if (ReductionOf(reduction) == Reduction::kNone) return per_element;
+  ValueId total = b.Op("aten.sum.default", {V::V(per_element)});
+  return b.Reshape(total, b.type(grad_output).shape);
+}
+
+void DefineLosses(OpRegistry& r) {
+  OpDefiner(r,
+            "nll_loss_forward(Tensor self, Tensor target, Tensor? weight, "
+            "int reduction, SymInt ignore_index) "
+            "-> (Tensor output, Tensor total_weight)",
+            OpKind::kOther)
+      .Infer([](const TypeCall& call) -> Types {
+        RETURN_IF_ERROR(CheckNllLoss(call, 0, 1, 2, 3));
+        const TensorType& x = call.tensor(0);
+        return std::vector<TensorType>{
+            TensorType::Contiguous(x.dtype, NllOutputShape(x, call.Int(3))),
+            TensorType::Contiguous(x.dtype, {})};
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>&) -> Results {
+        ASSIGN_OR_RETURN(auto out, NllLoss(call.tensor(0), call.tensor(1), Optional(call, 2),
+                                           ReductionOf(call.Int(3)), call.Int(4)));
+        return std::vector<HostTensor>{std::move(out.first), std::move(out.second)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        if (!c.has_grad(0)) return {};  // total_weight takes no gradient.
+        return {{0, c.b.Op("aten.nll_loss_backward.default",
+                           {V::V(c.grad(0)), V::V(c.input(0)), V::V(c.input(1)), c.arg(2),
+                            c.arg(3), c.arg(4), V::V(c.output(1))})}};
+      });
+
+  OpDefiner(r,
+            "nll_loss_backward(Tensor grad_output, Tensor self, Tensor target, "
+            "Tensor? weight, int reduction, SymInt ignore_index, "
+            "Tensor total_weight) -> Tensor",
+            OpKind::kOther)
+      .Infer([](const TypeCall& call) -> Types {
+        RETURN_IF_ERROR(CheckNllLoss(call, 1, 2, 3, 4));
+        const TensorType& x = call.tensor(1);
+        Dims expected = NllOutputShape(x, call.Int(4));
+        const TensorType& g = call.tensor(0);
+        bool ok = expected.empty() ? g.NumElements() == 1 && g.Rank() <= 1 : g.shape == expected;
+        if (!ok) {
+          return Invalid("grad_output of size ", ShapeString(g.shape),
+                         " does not match the loss's size ", ShapeString(expected));
+        }
+        if (call.tensor(6).NumElements() != 1) {
+          return Invalid("expected total_weight to be a single element tensor, got size ",
+                         ShapeString(call.tensor(6).shape));
+        }
+        RETURN_IF_ERROR(RequireSameDType("grad_output", g.dtype, "self", x.dtype));
+        return One(x.dtype, x.shape);
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>&) -> Results {
+        ASSIGN_OR_RETURN(HostTensor grad,
+                         NllLossBackward(call.tensor(0), call.tensor(1), call.tensor(2),
+                                         Optional(call, 3), ReductionOf(call.Int(4)),
+                                         call.Int(5), call.tensor(6).data[0]));
+        return std::vector<HostTensor>{std::move(grad)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // Linear in grad_output: its adjoint is the loss applied to the
+        // incoming gradient (PyTorch's nll_loss(grad, ...)). For mean, the
+        // sum is divided by the given total_weight rather than a recomputed
+        // one, so the formula holds for any total_weight. Constant in self;
+        // target and total_weight take no gradient.
+        GraphBuilder& b = c.b;
+        bool mean = ReductionOf(c.arg(4).AsInt()) == Reduction::kMean;
+        std::vector<ValueId> loss = b.MultiOp(
+            "aten.nll_loss_forward.default",
+            {V::V(c.grad(0)), V::V(c.input(2)), c.arg(3),
+             mean ? Argument::Int(static_cast<int64_t>(Reduction::kSum)) : c.arg(4), c.arg(5)});
+        if (!b.ok()) return {};
+        ValueId grad = mean ? b.Div(loss[0], c.input(6)) : loss[0];
+        return {{0, b.Reshape(grad, b.type(c.input(0)).shape)}};
+      });
+
+  OpDefiner(r, "mse_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor",
+            OpKind::kOther)
+      .Infer(InferPointwiseLoss)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        return std::vector<HostTensor>{
+            PointwiseLoss(call.tensor(0), call.tensor(1), LossShape(call), ReductionOf(call.Int(2)),
+                          types[0].dtype, [](double d) { return d * d; })};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        auto [x, t] = ExpandLossOperands(c.b, c.input(0), c.input(1));
+        return {{0, c.b.Op("aten.mse_loss_backward.default",
+                           {V::V(c.grad(0)), V::V(x), V::V(t), c.arg(2)})},
+                {1, c.b.Op("aten.mse_loss_backward.default",
+                           {V::V(c.grad(0)), V::V(t), V::V(x), c.arg(2)})}};
+      });
+
+  OpDefiner(r,
+            "mse_loss_backward(Tensor grad_output, Tensor self, Tensor target, "
+            "int reduction) -> Tensor",
+            OpKind::kOther)
+      .Infer(InferPointwiseLossBackward)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        return std::vector<HostTensor>{PointwiseLossBackward(
+            call.tensor(0), call.tensor(1), call.tensor(2), types[0].shape,
+            ReductionOf(call.Int(3)), types[0].dtype, [](double d) { return 2 * d; })};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // f = norm * 2 * (x - t) * go, norm = 1/numel(x) for mean.
+        GraphBuilder& b = c.b;
+        ValueId g = c.grad(0), go = c.input(0), x = c.input(1), t = c.input(2);
+        int64_t reduction = c.arg(3).AsInt();
+        double norm = ReductionOf(reduction) == Reduction::kMean
+                          ? 2.0 / static_cast<double>(b.type(x).NumElements())
+                          : 2.0;
+        ValueId grad_x = b.MulScalar(b.Mul(g, go), norm);
+        ValueId per_element =
+            b.Op("aten.mse_loss_backward.default", {V::V(g), V::V(x), V::V(t), c.arg(3)});
+        return {{0, LossGradOutputGrad(b, per_element, go, reduction)},
+                {1, grad_x},
+                {2, b.Neg(grad_x)}};
+      });
+
+  OpDefiner(r,
+            "smooth_l1_loss(Tensor self, Tensor target, int reduction=Mean, "
+            "float beta=1.0) -> Tensor",
+            OpKind::kOther)
+      .Infer([](const TypeCall& call) -> Types {
+        RETURN_IF_ERROR(CheckBeta(call.Float(3)));
+        return InferPointwiseLoss(call);
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        double beta = call.Float(3);
+        return std::vector<HostTensor>{PointwiseLoss(
+            call.tensor(0), call.tensor(1), LossShape(call), ReductionOf(call.Int(2)),
+            types[0].dtype, [beta](double d) { return SmoothL1(d, beta); })};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        auto [x, t] = ExpandLossOperands(c.b, c.input(0), c.input(1));
+        return {{0, c.b.Op("aten.smooth_l1_loss_backward.default",
+                           {V::V(c.grad(0)), V::V(x), V::V(t), c.arg(2), c.arg(3)})},
+                {1, c.b.Op("aten.smooth_l1_loss_backward.default",
+                           {V::V(c.grad(0)), V::V(t), V::V(x), c.arg(2), c.arg(3)})}};
+      });
+
+  OpDefiner(r,
+            "smooth_l1_loss_backward(Tensor grad_output, Tensor self, "
+            "Tensor target, int reduction, float beta) -> Tensor",
+            OpKind::kOther)
+      .Infer([](const TypeCall& call) -> Types {
+        RETURN_IF_ERROR(CheckBeta(call.Float(4)));
+        return InferPointwiseLossBackward(call);
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        double beta = call.Float(4);
+        return std::vector<HostTensor>{PointwiseLossBackward(
+            call.tensor(0), call.tensor(1), call.tensor(2), types[0].shape,
+            ReductionOf(call.Int(3)), types[0].dtype,
+            [beta](double d) { return SmoothL1Derivative(d, beta); })};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // f = norm * go * clamp((x - t) / beta, -1, 1): in x, G * go * norm / beta
+        // where |x - t| < beta (0 everywhere for beta 0).
+        GraphBuilder& b = c.b;
+        ValueId g = c.grad(0), go = c.input(0), x = c.input(1), t = c.input(2);
+        int64_t reduction = c.arg(3).AsInt();
+        double beta = c.arg(4).AsFloat();
+        ValueId per_element = b.Op("aten.smooth_l1_loss_backward.default",
+                                   {V::V(g), V::V(x), V::V(t), c.arg(3), c.arg(4)});
+        Grads grads = {{0, LossGradOutputGrad(b, per_element, go, reduction)}};
+        if (beta > 0) {
+          double norm = ReductionOf(reduction) == Reduction::kMean
+                            ? 1.0 / static_cast<double>(b.type(x).NumElements())
+                            : 1.0;
+          ValueId inside = b.Op("aten.lt.Scalar",
+                                {V::V(b.Op("aten.abs.default", {V::V(b.Sub(x, t))})),
+                                 Argument::Float(beta)});
+          ValueId grad_x = b.MulScalar(
+              b.Mul(b.Mul(g, go), b.Cast(inside, b.type(g).dtype)), norm / beta);
+          grads.push_back({1, grad_x});
+          grads.push_back({2, b.Neg(grad_x)});
+        }
+        return grads;
+      });
+}
+
+// ---- Embedding ----
+
+absl::Status CheckIndices(const TensorType& indices) {
+  if (indices.dtype == DType::kInt64 || indices.dtype == DType::kInt32) return absl::OkStatus();
+  return Invalid("expected indices of dtype int64 or int32, got ", ir::DTypeName(indices.dtype));
+}
+
+void DefineEmbedding(OpRegistry& r) {
+  OpDefiner(r,
+            "embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, "
+            "bool scale_grad_by_freq=False, bool sparse=False) -> Tensor",
+            OpKind::kOther)
+      .Infer([](const TypeCall& call) -> Types {
+        const TensorType& weight = call.tensor(0);
+        const TensorType& indices = call.tensor(1);
+        if (weight.Rank() != 2) {
+          return Invalid("'weight' must be 2-D, got weight of size ", ShapeString(weight.shape));
+        }
+        RETURN_IF_ERROR(CheckIndices(indices));
+        Dims shape = indices.shape;
+        shape.push_back(weight.shape[1]);
+        return One(weight.dtype, shape);
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>&) -> Results {
+        ASSIGN_OR_RETURN(HostTensor out, Embedding(call.tensor(0), call.tensor(1)));
+        return std::vector<HostTensor>{std::move(out)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // sparse=True asks for a sparse gradient; it is given dense.
+        int64_t rows = c.b.type(c.input(0)).shape[0];
+        return {{0, c.b.Op("aten.embedding_dense_backward.default",
+                           {V::V(c.grad(0)), V::V(c.input(1)), Argument::Int(rows), c.arg(2),
+                            c.arg(3)})}};
+      });
+
+  OpDefiner(r,
+            "embedding_dense_backward(Tensor grad_output, Tensor indices, "
+            "SymInt num_weights, SymInt padding_idx, bool scale_grad_by_freq) "
+            "-> Tensor",
+            OpKind::kOther)
+      .Infer([](const TypeCall& call) -> Types {
+        const TensorType& grad = call.tensor(0);
+        const TensorType& indices = call.tensor(1);
+        RETURN_IF_ERROR(CheckIndices(indices));
+        if (grad.Rank() < 1 || grad.NumElements() != indices.NumElements() * grad.shape.back()) {
+          return Invalid("grad_output of size ", ShapeString(grad.shape),
+                         " does not hold one row per index of indices of size ",
+                         ShapeString(indices.shape));
+        }
+        if (call.Int(2) < 0) return Invalid("num_weights must be non-negative, got ", call.Int(2));
+        RETURN_IF_ERROR(RequireFloating("grad_output", grad.dtype));
+        return One(grad.dtype, {call.Int(2), grad.shape.back()});
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        ASSIGN_OR_RETURN(HostTensor grad,
+                         EmbeddingDenseBackward(call.tensor(0), call.tensor(1), call.Int(2),
+                                                call.Int(3), call.Bool(4), types[0].dtype));
+        return std::vector<HostTensor>{std::move(grad)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // The adjoint reads the table rows back: embedding(G, indices), zero
+        // at padding_idx and divided by the index's count when scaled.
+        // (PyTorch's embedding_dense_double_backward omits the scale.)
+        GraphBuilder& b = c.b;
+        ValueId indices = c.input(1);
+        int64_t padding_idx = c.arg(3).AsInt();
+        ValueId rows = b.Op("aten.embedding.default", {V::V(c.grad(0)), V::V(indices)});
+        if (padding_idx >= 0) {
+          ValueId pad = b.Op("aten.eq.Scalar", {V::V(indices), Argument::Int(padding_idx)});
+          pad = b.Op("aten.unsqueeze.default", {V::V(pad), Argument::Int(-1)});
+          rows = b.Op("aten.masked_fill.Scalar", {V::V(rows), V::V(pad), Argument::Int(0)});
+        }
+        if (c.arg(4).AsBool()) {
+          Dims ones_shape = b.type(indices).shape;
+          ones_shape.push_back(1);
+          DType dtype = b.type(c.grad(0)).dtype;
+          ValueId ones = b.Op("aten.ones.default", {Argument::IntList(ones_shape)},
+                              {{"dtype", Argument::DTypeArg(dtype)}});
+          ValueId counts = b.Op("aten.embedding_dense_backward.default",
+                                {V::V(ones), V::V(indices), c.arg(2), Argument::Int(-1),
+                                 Argument::Bool(false)});
+          rows = b.Div(rows, b.Op("aten.embedding.default", {V::V(counts), V::V(indices)}));
+        }
+        return {{0, b.Reshape(rows, b.type(c.input(0)).shape)}};
+      });
+}
 
 }  // namespace
 
 absl::Status RegisterNnOps(OpRegistry& registry) {
-  return AddSignatures(registry, kNnSignatures);
+  DefineMatmul(registry);
+  DefineConvolution(registry);
+  DefinePooling(registry);
+  DefineNormalization(registry);
+  DefineSoftmax(registry);
+  DefineLosses(registry);
+  DefineEmbedding(registry);
+  return absl::OkStatus();
 }
 
 }  // namespace aotd::ops::internal

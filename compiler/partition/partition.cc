@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
@@ -93,6 +94,20 @@ class JointAnalysis {
   // Not a graph input or a view of one: saving it costs new memory.
   bool new_storage(ValueId v) const { return !is_primal(base_[v]); }
   int dist_from_bw(ValueId v) const { return dist_from_bw_[v]; }
+  // Whether the forward writes v to memory anyway: its producer or one of
+  // its users cannot fuse with it.
+  bool materialized(ValueId v) const {
+    const ir::Node* p = producer(v);
+    if (p == nullptr || !IsFusible(*p)) return true;
+    for (int u : users_[v]) {
+      if (!IsFusible(g_.node(u))) return true;
+    }
+    return false;
+  }
+  static bool IsFusible(const ir::Node& node) {
+    ops::OpKind kind = ops::OpRegistry::Global().Find(node.op)->kind;
+    return kind != ops::OpKind::kMatmul && kind != ops::OpKind::kOther;
+  }
   const ir::Node* producer(ValueId v) const {
     int n = g_.value(v).node;
     return n < 0 ? nullptr : &g_.node(n);
@@ -233,11 +248,14 @@ Cut MinCut(const JointAnalysis& a, const std::vector<std::string>& banned) {
       continue;
     }
     // Saving a value costs its storage; inputs and views of them are free.
+    // Values closer to the backward are cheaper to save; a value the
+    // forward would fuse away (never written to memory) costs twice.
     int64_t weight = 0;
     if (a.new_storage(id)) {
       double bytes = static_cast<double>(g.type(a.base(id)).ByteSize());
-      weight = static_cast<int64_t>(bytes * std::pow(1.1, std::clamp(a.dist_from_bw(id), 1, 100)));
-      weight = std::max<int64_t>(weight, 1);
+      bytes *= std::pow(1.1, std::clamp(a.dist_from_bw(id), 1, 100));
+      if (!a.materialized(id)) bytes *= 2;
+      weight = std::max<int64_t>(static_cast<int64_t>(bytes), 1);
     }
     add_edge(in(id), out(id), weight);
     for (int u : a.users(id)) {
@@ -436,6 +454,62 @@ absl::StatusOr<Partitioned> Extract(const JointAnalysis& a, Cut cut) {
   return p;
 }
 
+// The subset of `items` with the most total value whose total weight is at
+// most `capacity`; `measure` gives (weight, value). Exact over the Pareto
+// frontier of partial sums, which stays small for real graphs (tensors come
+// in few sizes); capped, it degrades to the best states kept. Returned in
+// decreasing order of value per weight, so callers drop the least useful
+// first.
+std::vector<ValueId> Knapsack(const std::vector<ValueId>& items, double capacity,
+                              const std::function<std::pair<double, double>(ValueId)>& measure) {
+  struct State {
+    double weight = 0, value = 0;
+    std::vector<bool> chosen;
+  };
+  std::vector<State> frontier = {State{0, 0, std::vector<bool>(items.size(), false)}};
+  constexpr size_t kMaxStates = 4096;
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto [w, v] = measure(items[i]);
+    std::vector<State> next = frontier;
+    for (const State& s : frontier) {
+      if (s.weight + w > capacity) continue;
+      State t = s;
+      t.weight += w;
+      t.value += v;
+      t.chosen[i] = true;
+      next.push_back(std::move(t));
+    }
+    // Keep the Pareto frontier: by weight, each state must add value.
+    std::sort(next.begin(), next.end(), [](const State& a, const State& b) {
+      return a.weight != b.weight ? a.weight < b.weight : a.value > b.value;
+    });
+    frontier.clear();
+    for (State& s : next) {
+      if (frontier.empty() || s.value > frontier.back().value) frontier.push_back(std::move(s));
+    }
+    if (frontier.size() > kMaxStates) {
+      std::sort(frontier.begin(), frontier.end(),
+                [](const State& a, const State& b) { return a.value > b.value; });
+      frontier.resize(kMaxStates);
+      std::sort(frontier.begin(), frontier.end(),
+                [](const State& a, const State& b) { return a.weight < b.weight; });
+    }
+  }
+  const State& best = *std::max_element(
+      frontier.begin(), frontier.end(),
+      [](const State& a, const State& b) { return a.value < b.value; });
+  std::vector<ValueId> kept;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (best.chosen[i]) kept.push_back(items[i]);
+  }
+  std::stable_sort(kept.begin(), kept.end(), [&](ValueId x, ValueId y) {
+    auto [wx, vx] = measure(x);
+    auto [wy, vy] = measure(y);
+    return vx / std::max(wx, 1.0) > vy / std::max(wy, 1.0);
+  });
+  return kept;
+}
+
 }  // namespace
 
 absl::StatusOr<Strategy> ParseStrategy(absl::string_view name) {
@@ -479,23 +553,13 @@ absl::StatusOr<Partitioned> Partition(const pipeline::Traced& traced, const Opti
     return Extract(analysis, std::move(best));
   }
 
-  // Over budget: keep banned (saved) the heavy values that save the most
-  // work per byte, a knapsack solved greedily, and recompute the rest;
-  // shrink the kept set until the cut fits.
-  auto flops_of = [&](ValueId v) { return EstimateFlops(g, *analysis.producer(v)); };
-  std::stable_sort(candidates.begin(), candidates.end(), [&](ValueId x, ValueId y) {
-    double bx = std::max<int64_t>(1, g.type(x).ByteSize()), by = std::max<int64_t>(1, g.type(y).ByteSize());
-    return flops_of(x) / bx > flops_of(y) / by;
+  // Over budget: keep banned (saved) the heavy values whose recomputation
+  // would cost the most work within the byte limit (a 0/1 knapsack), and
+  // recompute the rest; shrink the kept set until the cut fits.
+  std::vector<ValueId> kept = Knapsack(candidates, limit, [&](ValueId v) {
+    return std::pair<double, double>(static_cast<double>(g.type(v).ByteSize()),
+                                     EstimateFlops(g, *analysis.producer(v)));
   });
-  std::vector<ValueId> kept;
-  double kept_bytes = 0;
-  for (ValueId v : candidates) {
-    double bytes = static_cast<double>(g.type(v).ByteSize());
-    if (kept_bytes + bytes <= limit) {
-      kept.push_back(v);
-      kept_bytes += bytes;
-    }
-  }
   while (true) {
     std::vector<std::string> budget_banned(g.values().size());
     for (ValueId v : kept) {

@@ -81,7 +81,8 @@ class Functionalizer {
       }
       std::vector<Argument> args;
       for (const Argument& a : node.args) args.push_back(ir::RemapArgument(a, map_));
-      updated = b_.Op(pure, std::move(args));
+      std::vector<ValueId> results = b_.BoundOp(pure, std::move(args));
+      updated = results.empty() ? GraphBuilder::kNoValue : results[0];
       // In-place ops keep self's dtype (add_ on an int64 with a float fails
       // in PyTorch; the pure form would promote).
       updated = b_.Cast(updated, out_.graph.type(target).dtype);

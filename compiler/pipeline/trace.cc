@@ -1,6 +1,7 @@
 #include "compiler/pipeline/trace.h"
 
 #include "common/status_macros.h"
+#include "compiler/ops/verify.h"
 #include "compiler/passes/cse.h"
 #include "compiler/passes/dce.h"
 #include "compiler/passes/functionalize.h"
@@ -8,6 +9,7 @@
 namespace aotd::pipeline {
 
 absl::StatusOr<Traced> Trace(const ir::Graph& forward) {
+  RETURN_IF_ERROR(ops::VerifyNodes(forward));
   ASSIGN_OR_RETURN(passes::FunctionalGraph functional, passes::Functionalize(forward));
   passes::EliminateDeadCode(functional.graph);
   Traced traced;

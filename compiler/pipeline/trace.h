@@ -17,8 +17,8 @@ struct Traced {
   std::vector<int> write_back_inputs;  // Then one write-back per entry.
 };
 
-// Errors from the passes: INVALID_ARGUMENT for graphs the compiler cannot
-// express, UNIMPLEMENTED for a missing derivative, INTERNAL for bugs.
+// The forward is verified first (ops::VerifyNodes). INVALID_ARGUMENT for
+// a malformed graph or one the compiler cannot express, UNIMPLEMENTED for a missing derivative, INTERNAL for bugs.
 absl::StatusOr<Traced> Trace(const ir::Graph& forward);
 
 }  // namespace aotd::pipeline

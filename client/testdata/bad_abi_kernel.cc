@@ -1,0 +1,17 @@
+// Exports the ABI's symbols but claims ABI version 2, for
+// loaded_artifact_test.cc.
+extern "C" {
+
+__attribute__((visibility("default"))) int aotd_abi_version(void) { return 2; }
+
+__attribute__((visibility("default"))) int aotd_forward(void* const*,
+                                                        void* const*) {
+  return 0;
+}
+
+__attribute__((visibility("default"))) int aotd_backward(void* const*,
+                                                         void* const*) {
+  return 0;
+}
+
+}  // extern "C"
