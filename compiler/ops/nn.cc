@@ -126,8 +126,8 @@ Types InferBmm(const TypeCall& call) {
                    ShapeString(b.shape));
   }
   if (a.shape[0] != b.shape[0] || a.shape[2] != b.shape[1]) {
-    return Invalid("bmm shapes do not match: ", ShapeString(a.shape), " and ",
-                   ShapeString(b.shape), " (expected [b, n, m] and [b, m, p])");
+    return Invalid("bmm shapes do not match: ", ShapeString(a.shape), " and ", ShapeString(b.shape),
+                   " (expected [b, n, m] and [b, m, p])");
   }
   RETURN_IF_ERROR(CheckMatmulDType(a.dtype, b.dtype));
   return One(a.dtype, {a.shape[0], a.shape[1], b.shape[2]});
@@ -149,9 +149,7 @@ ValueId MaybeMultiply(GraphBuilder& b, ValueId v, const Argument& s) {
   return b.Op("aten.mul.Tensor", {V::V(v), s});
 }
 
-bool IsColumnMajor(const TensorType& t) {
-  return t.strides[0] == 1 && t.strides[1] == t.shape[0];
-}
+bool IsColumnMajor(const TensorType& t) { return t.strides[0] == 1 && t.strides[1] == t.shape[0]; }
 
 // derivatives.yaml's mm_mat1_backward: the gradient of mat1 in
 // alpha * mat1 @ mat2, column-major when mat1 was.
@@ -257,10 +255,8 @@ absl::StatusOr<ConvGeometry> ConvGeometryOf(const Argument& stride, const Argume
                       ExpandParam(dilation.AsIntList(), spatial), groups};
 }
 
-absl::StatusOr<ConvGeometry> ConvolutionGeometry(const TypeCall& call, int64_t rank) {
-  return ConvGeometryOf(call.arg(3), call.arg(4), call.arg(5), call.Bool(6), call.Int(8), rank);
-}
-absl::StatusOr<ConvGeometry> ConvolutionGeometry(const KernelCall& call, int64_t rank) {
+template <typename T>
+absl::StatusOr<ConvGeometry> ConvolutionGeometry(const Call<T>& call, int64_t rank) {
   return ConvGeometryOf(call.arg(3), call.arg(4), call.arg(5), call.Bool(6), call.Int(8), rank);
 }
 template <typename T>
@@ -324,8 +320,8 @@ std::vector<Argument> ConvArgs(const DerivativeContext& c, ValueId input, ValueI
 std::vector<ValueId> ConvBackwardCall(DerivativeContext& c, ValueId grad, ValueId input,
                                       ValueId weight, Argument mask) {
   return c.b.MultiOp("aten.convolution_backward.default",
-                     {V::V(grad), V::V(input), V::V(weight), Argument::None(), c.arg(4),
-                      c.arg(5), c.arg(6), c.arg(7), c.arg(8), c.arg(9), std::move(mask)});
+                     {V::V(grad), V::V(input), V::V(weight), Argument::None(), c.arg(4), c.arg(5),
+                      c.arg(6), c.arg(7), c.arg(8), c.arg(9), std::move(mask)});
 }
 
 void DefineConvolution(OpRegistry& r) {
@@ -337,20 +333,19 @@ void DefineConvolution(OpRegistry& r) {
       .Infer(InferConvolution)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         ASSIGN_OR_RETURN(ConvGeometry g, ConvolutionGeometry(call, call.tensor(0).Rank()));
-        return std::vector<HostTensor>{ConvForward(call.tensor(0), call.tensor(1),
-                                                   Optional(call, 2), g, types[0].shape,
-                                                   types[0].dtype)};
+        return std::vector<HostTensor>{ConvForward(
+            call.tensor(0), call.tensor(1), Optional(call, 2), g, types[0].shape, types[0].dtype)};
       })
       .Derivative([](DerivativeContext& c) -> Grads {
         // ATen's mask says which inputs require grad; the context does not
         // tell, so every present input gets a gradient computed.
         bool has_bias = c.arg(2).is_value();
-        Argument bias_sizes = has_bias ? Argument::IntList(c.b.type(c.input(2)).shape)
-                                       : Argument::None();
+        Argument bias_sizes =
+            has_bias ? Argument::IntList(c.b.type(c.input(2)).shape) : Argument::None();
         std::vector<ValueId> g = c.b.MultiOp(
             "aten.convolution_backward.default",
-            {V::V(c.grad(0)), V::V(c.input(0)), V::V(c.input(1)), bias_sizes, c.arg(3),
-             c.arg(4), c.arg(5), c.arg(6), c.arg(7), c.arg(8), MaskArg(true, true, has_bias)});
+            {V::V(c.grad(0)), V::V(c.input(0)), V::V(c.input(1)), bias_sizes, c.arg(3), c.arg(4),
+             c.arg(5), c.arg(6), c.arg(7), c.arg(8), MaskArg(true, true, has_bias)});
         if (!c.b.ok()) return {};
         Grads grads = {{0, g[0]}, {1, g[1]}};
         if (has_bias) grads.push_back({2, g[2]});
@@ -369,9 +364,8 @@ void DefineConvolution(OpRegistry& r) {
         std::vector<bool> mask = Mask(call.arg(10));
         std::vector<HostTensor> out;
         for (const TensorType& t : types) out.emplace_back(t.dtype, t.shape);
-        ConvBackward(call.tensor(0), call.tensor(1), call.tensor(2), g,
-                     mask[0] ? &out[0] : nullptr, mask[1] ? &out[1] : nullptr,
-                     mask[2] ? &out[2] : nullptr);
+        ConvBackward(call.tensor(0), call.tensor(1), call.tensor(2), g, mask[0] ? &out[0] : nullptr,
+                     mask[1] ? &out[1] : nullptr, mask[2] ? &out[2] : nullptr);
         return out;
       })
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -384,21 +378,21 @@ void DefineConvolution(OpRegistry& r) {
         auto accumulate = [&](ValueId v) { gg_out = gg_out == kNone ? v : b.Add(gg_out, v); };
         Grads grads;
         if (mask[0] && c.has_grad(0)) {
-          accumulate(b.Op("aten.convolution.default",
-                          ConvArgs(c, c.grad(0), weight, Argument::None())));
+          accumulate(
+              b.Op("aten.convolution.default", ConvArgs(c, c.grad(0), weight, Argument::None())));
           std::vector<ValueId> g =
               ConvBackwardCall(c, grad_out, c.grad(0), weight, MaskArg(false, true, false));
           if (b.ok()) grads.push_back({2, g[1]});
         }
         if (mask[1] && c.has_grad(1)) {
-          accumulate(b.Op("aten.convolution.default",
-                          ConvArgs(c, input, c.grad(1), Argument::None())));
+          accumulate(
+              b.Op("aten.convolution.default", ConvArgs(c, input, c.grad(1), Argument::None())));
           std::vector<ValueId> g =
               ConvBackwardCall(c, grad_out, input, c.grad(1), MaskArg(true, false, false));
           if (b.ok()) grads.push_back({1, g[0]});
         }
         if (mask[2] && c.has_grad(2)) {
-          const Dims& shape = b.type(grad_out).shape;
+          const Dims shape = b.type(grad_out).shape;
           Dims bias_shape(shape.size(), 1);
           bias_shape[1] = shape[1];
           accumulate(b.Expand(b.Reshape(c.grad(2), bias_shape), shape));
@@ -411,15 +405,13 @@ void DefineConvolution(OpRegistry& r) {
 // ---- Pooling ----
 
 template <typename T>
-absl::StatusOr<Pool2dGeometry> MaxPoolGeometry(const Call<T>& call, const Dims& input,
-                                               int first) {
+absl::StatusOr<Pool2dGeometry> MaxPoolGeometry(const Call<T>& call, const Dims& input, int first) {
   return MakePool2d(input, call.Ints(first), call.Ints(first + 1), call.Ints(first + 2),
                     call.Ints(first + 3), call.Bool(first + 4));
 }
 
 template <typename T>
-absl::StatusOr<Pool2dGeometry> AvgPoolGeometry(const Call<T>& call, const Dims& input,
-                                               int first) {
+absl::StatusOr<Pool2dGeometry> AvgPoolGeometry(const Call<T>& call, const Dims& input, int first) {
   return MakePool2d(input, call.Ints(first), call.Ints(first + 1), call.Ints(first + 2), {1},
                     call.Bool(first + 3));
 }
@@ -451,9 +443,10 @@ Types InferAdaptiveAvgPool(const TypeCall& call) {
   bool empty = false;
   for (int d = self.Rank() == 4 ? 1 : 0; d < self.Rank(); ++d) empty = empty || self.shape[d] == 0;
   if ((self.Rank() != 3 && self.Rank() != 4) || empty) {
-    return Invalid("adaptive_avg_pool2d expects a 3-d or 4-d input with non-zero sizes for "
-                   "non-batch dims, got input of size ",
-                   ShapeString(self.shape));
+    return Invalid(
+        "adaptive_avg_pool2d expects a 3-d or 4-d input with non-zero sizes for "
+        "non-batch dims, got input of size ",
+        ShapeString(self.shape));
   }
   if (size.size() != 2 || size[0] < 0 || size[1] < 0) {
     return Invalid("adaptive_avg_pool2d: output_size must be 2 non-negative sizes, got ",
@@ -472,9 +465,8 @@ Types InferAdaptiveAvgPoolBackward(const TypeCall& call) {
   bool ok = (self.Rank() == 3 || self.Rank() == 4) && grad.Rank() == self.Rank();
   for (int d = 0; ok && d < self.Rank() - 2; ++d) ok = grad.shape[d] == self.shape[d];
   if (!ok) {
-    return Invalid("adaptive_avg_pool2d_backward: grad_output of size ",
-                   ShapeString(grad.shape), " does not fit input of size ",
-                   ShapeString(self.shape));
+    return Invalid("adaptive_avg_pool2d_backward: grad_output of size ", ShapeString(grad.shape),
+                   " does not fit input of size ", ShapeString(self.shape));
   }
   RETURN_IF_ERROR(RequireFloating("adaptive_avg_pool2d input", self.dtype));
   RETURN_IF_ERROR(RequireSameDType("grad_output", grad.dtype, "self", self.dtype));
@@ -508,8 +500,6 @@ void DefinePooling(OpRegistry& r) {
                             c.arg(4), c.arg(5), V::V(c.output(1))})}};
       });
 
-  // No derivative: PyTorch's gathers grad at the indices (gather is not an
-  // op here).
   OpDefiner(r,
             "max_pool2d_with_indices_backward(Tensor grad_output, Tensor self, "
             "int[2] kernel_size, int[2] stride, int[2] padding, int[2] dilation, "
@@ -534,6 +524,29 @@ void DefinePooling(OpRegistry& r) {
         ASSIGN_OR_RETURN(HostTensor grad, MaxPool2dBackward(call.tensor(0), call.tensor(7), g,
                                                             types[0].shape, types[0].dtype));
         return std::vector<HostTensor>{std::move(grad)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // Linear in grad_output; its adjoint reads the incoming gradient
+        // back at the indices. PyTorch gathers over the flattened planes;
+        // gather is not an op here, so the planes are flattened into one
+        // table and read with embedding at index + plane * H * W. Constant
+        // in self.
+        GraphBuilder& b = c.b;
+        const Dims self = b.type(c.input(1)).shape;
+        const Dims pooled = b.type(c.input(7)).shape;
+        Dims planes(self.begin(), self.end() - 2);
+        int64_t plane_size = self[self.size() - 2] * self[self.size() - 1];
+        int64_t num_planes = 1;
+        for (int64_t d : planes) num_planes *= d;
+        ValueId table = b.Reshape(c.grad(0), {num_planes * plane_size, 1});
+        ValueId offsets = b.Op("aten.arange.default", {Argument::Int(num_planes)},
+                               {{"dtype", Argument::DTypeArg(DType::kInt64)}});
+        offsets = b.Op("aten.mul.Tensor", {V::V(offsets), Argument::Int(plane_size)});
+        Dims offset_shape = planes;
+        offset_shape.insert(offset_shape.end(), {1, 1});
+        ValueId flat_indices = b.Add(c.input(7), b.Reshape(offsets, offset_shape));
+        ValueId picked = b.Op("aten.embedding.default", {V::V(table), V::V(flat_indices)});
+        return {{0, b.Reshape(picked, pooled)}};
       });
 
   OpDefiner(r,
@@ -579,13 +592,11 @@ void DefinePooling(OpRegistry& r) {
       })
       .Derivative([](DerivativeContext& c) -> Grads {
         // Linear in grad_output; constant in self.
-        return {{0, c.b.Op("aten.avg_pool2d.default",
-                           {V::V(c.grad(0)), c.arg(2), c.arg(3), c.arg(4), c.arg(5), c.arg(6),
-                            c.arg(7)})}};
+        return {{0, c.b.Op("aten.avg_pool2d.default", {V::V(c.grad(0)), c.arg(2), c.arg(3),
+                                                       c.arg(4), c.arg(5), c.arg(6), c.arg(7)})}};
       });
 
-  OpDefiner(r, "_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",
-            OpKind::kOther)
+  OpDefiner(r, "_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor", OpKind::kOther)
       .Infer(InferAdaptiveAvgPool)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         Dims size = call.Ints(1);
@@ -604,7 +615,7 @@ void DefinePooling(OpRegistry& r) {
             AdaptiveAvgPool2dBackward(call.tensor(0), types[0].shape, types[0].dtype)};
       })
       .Derivative([](DerivativeContext& c) -> Grads {
-        const Dims& size = c.b.type(c.input(0)).shape;
+        const Dims size = c.b.type(c.input(0)).shape;
         Dims out = {size[size.size() - 2], size[size.size() - 1]};
         return {{0, c.b.Op("aten._adaptive_avg_pool2d.default",
                            {V::V(c.grad(0)), Argument::IntList(out)})}};
@@ -616,8 +627,9 @@ void DefinePooling(OpRegistry& r) {
 // The first normalized dim of `input` for layer norm over `normalized`.
 absl::StatusOr<int64_t> LayerNormAxis(const Dims& input, const Dims& normalized) {
   if (normalized.empty()) {
-    return Invalid("Expected normalized_shape to be at least 1-dimensional, i.e., containing at "
-                   "least one element, but got normalized_shape = []");
+    return Invalid(
+        "Expected normalized_shape to be at least 1-dimensional, i.e., containing at "
+        "least one element, but got normalized_shape = []");
   }
   int64_t axis = static_cast<int64_t>(input.size()) - static_cast<int64_t>(normalized.size());
   bool ok = axis >= 0;
@@ -676,10 +688,9 @@ Types InferLayerNormBackward(const TypeCall& call) {
   RETURN_IF_ERROR(RequireFloating("layer_norm input", input.dtype));
   std::vector<bool> mask = Mask(call.arg(7));
   DType d = input.dtype;
-  return std::vector<TensorType>{
-      mask[0] ? TensorType::Contiguous(d, input.shape) : Undefined(d),
-      mask[1] ? TensorType::Contiguous(d, normalized) : Undefined(d),
-      mask[2] ? TensorType::Contiguous(d, normalized) : Undefined(d)};
+  return std::vector<TensorType>{mask[0] ? TensorType::Contiguous(d, input.shape) : Undefined(d),
+                                 mask[1] ? TensorType::Contiguous(d, normalized) : Undefined(d),
+                                 mask[2] ? TensorType::Contiguous(d, normalized) : Undefined(d)};
 }
 
 absl::Status CheckChannels(const TypeCall& call, int i, absl::string_view name, int64_t c) {
@@ -717,8 +728,8 @@ Types InferBatchNormBackward(const TypeCall& call) {
   ASSIGN_OR_RETURN(int64_t c, BatchNormChannels(input));
   RETURN_IF_ERROR(CheckGradShape(call.tensor(0), input.shape));
   const bool training = call.Bool(7);
-  const char* names[] = {"", "", "weight", "running_mean", "running_var", "save_mean",
-                         "save_invstd"};
+  const char* names[] = {"",          "",           "weight", "running_mean", "running_var",
+                         "save_mean", "save_invstd"};
   // Eval ignores the saved statistics (empty, as the forward returns them).
   for (int i = 2; i <= (training ? 6 : 4); ++i) {
     RETURN_IF_ERROR(CheckChannels(call, i, names[i], c));
@@ -731,10 +742,9 @@ Types InferBatchNormBackward(const TypeCall& call) {
   }
   std::vector<bool> mask = Mask(call.arg(9));
   DType d = input.dtype;
-  return std::vector<TensorType>{
-      mask[0] ? TensorType::Contiguous(d, input.shape) : Undefined(d),
-      mask[1] ? TensorType::Contiguous(d, {c}) : Undefined(d),
-      mask[2] ? TensorType::Contiguous(d, {c}) : Undefined(d)};
+  return std::vector<TensorType>{mask[0] ? TensorType::Contiguous(d, input.shape) : Undefined(d),
+                                 mask[1] ? TensorType::Contiguous(d, {c}) : Undefined(d),
+                                 mask[2] ? TensorType::Contiguous(d, {c}) : Undefined(d)};
 }
 
 void DefineNormalization(OpRegistry& r) {
@@ -793,9 +803,9 @@ void DefineNormalization(OpRegistry& r) {
             OpKind::kOther)
       .Infer(InferBatchNorm)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
-        BatchNormResult bn = BatchNorm(call.tensor(0), Optional(call, 1), Optional(call, 2),
-                                       Optional(call, 3), Optional(call, 4), call.Bool(5),
-                                       call.Float(7));
+        BatchNormResult bn =
+            BatchNorm(call.tensor(0), Optional(call, 1), Optional(call, 2), Optional(call, 3),
+                      Optional(call, 4), call.Bool(5), call.Float(7));
         HostTensor mean(types[1].dtype, types[1].shape), invstd(types[2].dtype, types[2].shape);
         if (call.Bool(5)) {
           mean.data = std::move(bn.save_mean);
@@ -840,8 +850,8 @@ void DefineNormalization(OpRegistry& r) {
         std::vector<bool> mask = Mask(call.arg(9));
         std::vector<HostTensor> out;
         for (const TensorType& t : types) out.emplace_back(t.dtype, t.shape);
-        BatchNormBackward(call.tensor(0), call.tensor(1), Optional(call, 2), mean, invstd,
-                          training, mask[0] ? &out[0] : nullptr, mask[1] ? &out[1] : nullptr,
+        BatchNormBackward(call.tensor(0), call.tensor(1), Optional(call, 2), mean, invstd, training,
+                          mask[0] ? &out[0] : nullptr, mask[1] ? &out[1] : nullptr,
                           mask[2] ? &out[2] : nullptr);
         return out;
       });
@@ -896,8 +906,7 @@ void DefineSoftmax(OpRegistry& r) {
                             Argument::DTypeArg(c.b.type(c.input(0)).dtype)})}};
       });
 
-  OpDefiner(r, "_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor",
-            OpKind::kOther)
+  OpDefiner(r, "_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor", OpKind::kOther)
       .Infer(InferSoftmax)
       .Kernel(SoftmaxKernel<true>)
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -918,8 +927,8 @@ void DefineSoftmax(OpRegistry& r) {
         GraphBuilder& b = c.b;
         ValueId g = c.grad(0), go = c.input(0), y = c.input(1);
         Argument dim = DimArg(c.arg(2).AsInt());
-        ValueId grad_go = b.Op("aten._softmax_backward_data.default",
-                               {V::V(g), V::V(y), c.arg(2), c.arg(3)});
+        ValueId grad_go =
+            b.Op("aten._softmax_backward_data.default", {V::V(g), V::V(y), c.arg(2), c.arg(3)});
         ValueId grad_y = b.Sub(b.Mul(g, b.Sub(go, SumKeepDim(b, b.Mul(go, y), dim))),
                                b.Mul(go, SumKeepDim(b, b.Mul(g, y), dim)));
         return {{0, grad_go}, {1, grad_y}};
@@ -954,8 +963,7 @@ Dims LossShape(const KernelCall& call) {
 }
 
 // nll_loss's checks on input (arg `self`), target, weight and reduction.
-absl::Status CheckNllLoss(const TypeCall& call, int self, int target, int weight,
-                          int reduction) {
+absl::Status CheckNllLoss(const TypeCall& call, int self, int target, int weight, int reduction) {
   const TensorType& x = call.tensor(self);
   const TensorType& t = call.tensor(target);
   if (x.Rank() < 1 || x.Rank() > 2) {
@@ -1072,8 +1080,8 @@ void DefineLosses(OpRegistry& r) {
       .Derivative([](DerivativeContext& c) -> Grads {
         if (!c.has_grad(0)) return {};  // total_weight takes no gradient.
         return {{0, c.b.Op("aten.nll_loss_backward.default",
-                           {V::V(c.grad(0)), V::V(c.input(0)), V::V(c.input(1)), c.arg(2),
-                            c.arg(3), c.arg(4), V::V(c.output(1))})}};
+                           {V::V(c.grad(0)), V::V(c.input(0)), V::V(c.input(1)), c.arg(2), c.arg(3),
+                            c.arg(4), V::V(c.output(1))})}};
       });
 
   OpDefiner(r,
@@ -1099,10 +1107,10 @@ void DefineLosses(OpRegistry& r) {
         return One(x.dtype, x.shape);
       })
       .Kernel([](const KernelCall& call, const std::vector<TensorType>&) -> Results {
-        ASSIGN_OR_RETURN(HostTensor grad,
-                         NllLossBackward(call.tensor(0), call.tensor(1), call.tensor(2),
-                                         Optional(call, 3), ReductionOf(call.Int(4)),
-                                         call.Int(5), call.tensor(6).data[0]));
+        ASSIGN_OR_RETURN(
+            HostTensor grad,
+            NllLossBackward(call.tensor(0), call.tensor(1), call.tensor(2), Optional(call, 3),
+                            ReductionOf(call.Int(4)), call.Int(5), call.tensor(6).data[0]));
         return std::vector<HostTensor>{std::move(grad)};
       })
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -1122,8 +1130,7 @@ void DefineLosses(OpRegistry& r) {
         return {{0, b.Reshape(grad, b.type(c.input(0)).shape)}};
       });
 
-  OpDefiner(r, "mse_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor",
-            OpKind::kOther)
+  OpDefiner(r, "mse_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor", OpKind::kOther)
       .Infer(InferPointwiseLoss)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         return std::vector<HostTensor>{
@@ -1174,9 +1181,9 @@ void DefineLosses(OpRegistry& r) {
       })
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         double beta = call.Float(3);
-        return std::vector<HostTensor>{PointwiseLoss(
-            call.tensor(0), call.tensor(1), LossShape(call), ReductionOf(call.Int(2)),
-            types[0].dtype, [beta](double d) { return SmoothL1(d, beta); })};
+        return std::vector<HostTensor>{
+            PointwiseLoss(call.tensor(0), call.tensor(1), LossShape(call), ReductionOf(call.Int(2)),
+                          types[0].dtype, [beta](double d) { return SmoothL1(d, beta); })};
       })
       .Derivative([](DerivativeContext& c) -> Grads {
         auto [x, t] = ExpandLossOperands(c.b, c.input(0), c.input(1));
@@ -1196,10 +1203,10 @@ void DefineLosses(OpRegistry& r) {
       })
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         double beta = call.Float(4);
-        return std::vector<HostTensor>{PointwiseLossBackward(
-            call.tensor(0), call.tensor(1), call.tensor(2), types[0].shape,
-            ReductionOf(call.Int(3)), types[0].dtype,
-            [beta](double d) { return SmoothL1Derivative(d, beta); })};
+        return std::vector<HostTensor>{
+            PointwiseLossBackward(call.tensor(0), call.tensor(1), call.tensor(2), types[0].shape,
+                                  ReductionOf(call.Int(3)), types[0].dtype,
+                                  [beta](double d) { return SmoothL1Derivative(d, beta); })};
       })
       .Derivative([](DerivativeContext& c) -> Grads {
         // f = norm * go * clamp((x - t) / beta, -1, 1): in x, G * go * norm / beta
@@ -1215,11 +1222,11 @@ void DefineLosses(OpRegistry& r) {
           double norm = ReductionOf(reduction) == Reduction::kMean
                             ? 1.0 / static_cast<double>(b.type(x).NumElements())
                             : 1.0;
-          ValueId inside = b.Op("aten.lt.Scalar",
-                                {V::V(b.Op("aten.abs.default", {V::V(b.Sub(x, t))})),
-                                 Argument::Float(beta)});
-          ValueId grad_x = b.MulScalar(
-              b.Mul(b.Mul(g, go), b.Cast(inside, b.type(g).dtype)), norm / beta);
+          ValueId inside =
+              b.Op("aten.lt.Scalar",
+                   {V::V(b.Op("aten.abs.default", {V::V(b.Sub(x, t))})), Argument::Float(beta)});
+          ValueId grad_x =
+              b.MulScalar(b.Mul(b.Mul(g, go), b.Cast(inside, b.type(g).dtype)), norm / beta);
           grads.push_back({1, grad_x});
           grads.push_back({2, b.Neg(grad_x)});
         }
@@ -1305,9 +1312,9 @@ void DefineEmbedding(OpRegistry& r) {
           DType dtype = b.type(c.grad(0)).dtype;
           ValueId ones = b.Op("aten.ones.default", {Argument::IntList(ones_shape)},
                               {{"dtype", Argument::DTypeArg(dtype)}});
-          ValueId counts = b.Op("aten.embedding_dense_backward.default",
-                                {V::V(ones), V::V(indices), c.arg(2), Argument::Int(-1),
-                                 Argument::Bool(false)});
+          ValueId counts =
+              b.Op("aten.embedding_dense_backward.default",
+                   {V::V(ones), V::V(indices), c.arg(2), Argument::Int(-1), Argument::Bool(false)});
           rows = b.Div(rows, b.Op("aten.embedding.default", {V::V(counts), V::V(indices)}));
         }
         return {{0, b.Reshape(rows, b.type(c.input(0)).shape)}};

@@ -108,23 +108,20 @@ int64_t PoolOutputSize(int64_t in, int64_t k, int64_t pad, int64_t stride, int64
 absl::StatusOr<std::array<int64_t, 2>> Pair(const Dims& v, const char* name) {
   if (v.size() == 1) return std::array<int64_t, 2>{v[0], v[0]};
   if (v.size() == 2) return std::array<int64_t, 2>{v[0], v[1]};
-  return absl::InvalidArgumentError(absl::StrCat(name, " must be a single int or a pair of ints, got ",
-                                                 ShapeString(v)));
+  return absl::InvalidArgumentError(
+      absl::StrCat(name, " must be a single int or a pair of ints, got ", ShapeString(v)));
 }
 
 // Window [start, end) of an adaptive pool: ATen's start_index/end_index.
 int64_t AdaptiveStart(int64_t o, int64_t out, int64_t in) { return (o * in) / out; }
-int64_t AdaptiveEnd(int64_t o, int64_t out, int64_t in) {
-  return ((o + 1) * in + out - 1) / out;
-}
+int64_t AdaptiveEnd(int64_t o, int64_t out, int64_t in) { return ((o + 1) * in + out - 1) / out; }
 
 // The avg-pool window of output (oh, ow), clipped to the input, and its
 // divisor.
 struct AvgWindow {
   int64_t h0, h1, w0, w1, divisor;
 };
-AvgWindow AvgPoolWindow(const Pool2dGeometry& g, const AvgPoolOptions& o, int64_t oh,
-                        int64_t ow) {
+AvgWindow AvgPoolWindow(const Pool2dGeometry& g, const AvgPoolOptions& o, int64_t oh, int64_t ow) {
   AvgWindow w;
   w.h0 = oh * g.stride[0] - g.padding[0];
   w.w0 = ow * g.stride[1] - g.padding[1];
@@ -162,7 +159,9 @@ absl::Status IndexError(int64_t index, int64_t size) {
 
 }  // namespace
 
-std::string ShapeString(const Dims& shape) { return absl::StrCat("[", absl::StrJoin(shape, ","), "]"); }
+std::string ShapeString(const Dims& shape) {
+  return absl::StrCat("[", absl::StrJoin(shape, ","), "]");
+}
 
 std::vector<double> BatchedMatmul(const std::vector<double>& a, const std::vector<double>& c,
                                   int64_t batch, int64_t n, int64_t m, int64_t p) {
@@ -185,9 +184,10 @@ absl::StatusOr<Dims> ConvOutputShape(const Dims& input, const Dims& weight,
                                      const std::optional<Dims>& bias, const ConvGeometry& g) {
   const int rank = static_cast<int>(input.size());
   if (rank < 3 || rank > 5) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "convolution expects an input [N, C, *spatial] with 1 to 3 spatial dims, got input of size ",
-        ShapeString(input)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("convolution expects an input [N, C, *spatial] with 1 to 3 spatial dims, got "
+                     "input of size ",
+                     ShapeString(input)));
   }
   if (static_cast<int>(weight.size()) != rank) {
     return absl::InvalidArgumentError(absl::StrCat("expected weight of rank ", rank,
@@ -195,13 +195,13 @@ absl::StatusOr<Dims> ConvOutputShape(const Dims& input, const Dims& weight,
                                                    ", got weight of size ", ShapeString(weight)));
   }
   const size_t s = rank - 2;
-  for (const auto& [list, name] :
-       {std::pair<const Dims*, const char*>{&g.stride, "stride"}, {&g.padding, "padding"},
-        {&g.dilation, "dilation"}}) {
+  for (const auto& [list, name] : {std::pair<const Dims*, const char*>{&g.stride, "stride"},
+                                   {&g.padding, "padding"},
+                                   {&g.dilation, "dilation"}}) {
     if (list->size() != s) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "expected ", name, " to have ", s, " values to match the convolution dims, got ",
-          ShapeString(*list)));
+      return absl::InvalidArgumentError(absl::StrCat("expected ", name, " to have ", s,
+                                                     " values to match the convolution dims, got ",
+                                                     ShapeString(*list)));
     }
   }
   for (size_t d = 0; d < s; ++d) {
@@ -223,15 +223,15 @@ absl::StatusOr<Dims> ConvOutputShape(const Dims& input, const Dims& weight,
         absl::StrCat("non-positive groups is not supported, got groups=", g.groups));
   }
   if (weight[0] < g.groups || weight[0] % g.groups != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Given groups=", g.groups, ", expected weight to be divisible by ", g.groups,
-        " at dimension 0, but got weight of size ", ShapeString(weight), " instead"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Given groups=", g.groups, ", expected weight to be divisible by ", g.groups,
+                     " at dimension 0, but got weight of size ", ShapeString(weight), " instead"));
   }
   if (input[1] != weight[1] * g.groups) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Given groups=", g.groups, ", weight of size ", ShapeString(weight), ", expected input",
-        ShapeString(input), " to have ", weight[1] * g.groups, " channels, but got ", input[1],
-        " channels instead"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Given groups=", g.groups, ", weight of size ", ShapeString(weight),
+                     ", expected input", ShapeString(input), " to have ", weight[1] * g.groups,
+                     " channels, but got ", input[1], " channels instead"));
   }
   if (bias && (bias->size() != 1 || (*bias)[0] != weight[0])) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -259,9 +259,8 @@ HostTensor ConvForward(const HostTensor& input, const HostTensor& weight, const 
                        const ConvGeometry& g, const Dims& out_shape, DType dtype) {
   Conv3d c = MakeConv3d(input.shape, weight.shape, g);
   HostTensor out(dtype, out_shape);
-  ForEachConvTap(c, [&](int64_t o, int64_t i, int64_t w) {
-    out.data[o] += input.data[i] * weight.data[w];
-  });
+  ForEachConvTap(
+      c, [&](int64_t o, int64_t i, int64_t w) { out.data[o] += input.data[i] * weight.data[w]; });
   if (bias != nullptr) {
     for (int64_t k = 0; k < out.NumElements(); ++k) {
       out.data[k] += bias->data[(k / c.out_size) % c.c_out];
@@ -292,9 +291,9 @@ void ConvBackward(const HostTensor& grad_out, const HostTensor& input, const Hos
   }
 }
 
-absl::StatusOr<Pool2dGeometry> MakePool2d(const Dims& input, const Dims& kernel,
-                                          const Dims& stride, const Dims& padding,
-                                          const Dims& dilation, bool ceil_mode) {
+absl::StatusOr<Pool2dGeometry> MakePool2d(const Dims& input, const Dims& kernel, const Dims& stride,
+                                          const Dims& padding, const Dims& dilation,
+                                          bool ceil_mode) {
   const int rank = static_cast<int>(input.size());
   bool empty = false;
   for (int d = rank == 4 ? 1 : 0; d < rank; ++d) empty = empty || input[d] == 0;
@@ -319,8 +318,9 @@ absl::StatusOr<Pool2dGeometry> MakePool2d(const Dims& input, const Dims& kernel,
   if (!dl.ok()) return dl.status();
   g.dilation = *dl;
   if (g.kernel[0] <= 0 || g.kernel[1] <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat("kernel size should be greater than zero, but got kH: ",
-                                                   g.kernel[0], " kW: ", g.kernel[1]));
+    return absl::InvalidArgumentError(
+        absl::StrCat("kernel size should be greater than zero, but got kH: ", g.kernel[0],
+                     " kW: ", g.kernel[1]));
   }
   if (g.stride[0] <= 0 || g.stride[1] <= 0) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -334,20 +334,20 @@ absl::StatusOr<Pool2dGeometry> MakePool2d(const Dims& input, const Dims& kernel,
   if (g.padding[0] < 0 || g.padding[1] < 0 || g.padding[0] > g.kernel[0] / 2 ||
       g.padding[1] > g.kernel[1] / 2) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "pad should be non-negative and at most half of kernel size, but got padH = ",
-        g.padding[0], ", padW = ", g.padding[1], ", kH = ", g.kernel[0], ", kW = ", g.kernel[1]));
+        "pad should be non-negative and at most half of kernel size, but got padH = ", g.padding[0],
+        ", padW = ", g.padding[1], ", kH = ", g.kernel[0], ", kW = ", g.kernel[1]));
   }
   g.in = {input[rank - 2], input[rank - 1]};
   g.planes = Product(input.begin(), input.end() - 2);
   for (int d = 0; d < 2; ++d) {
-    g.out[d] = PoolOutputSize(g.in[d], g.kernel[d], g.padding[d], g.stride[d], g.dilation[d],
-                              ceil_mode);
+    g.out[d] =
+        PoolOutputSize(g.in[d], g.kernel[d], g.padding[d], g.stride[d], g.dilation[d], ceil_mode);
   }
   if (g.out[0] < 1 || g.out[1] < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Given input size: (", input[rank - 3], "x", g.in[0], "x", g.in[1],
-        "). Calculated output size: (", input[rank - 3], "x", g.out[0], "x", g.out[1],
-        "). Output size is too small"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Given input size: (", input[rank - 3], "x", g.in[0], "x", g.in[1],
+                     "). Calculated output size: (", input[rank - 3], "x", g.out[0], "x", g.out[1],
+                     "). Output size is too small"));
   }
   return g;
 }
@@ -393,8 +393,7 @@ std::pair<HostTensor, HostTensor> MaxPool2d(const HostTensor& input, const Pool2
   return {std::move(out), std::move(indices)};
 }
 
-absl::StatusOr<HostTensor> MaxPool2dBackward(const HostTensor& grad_out,
-                                             const HostTensor& indices,
+absl::StatusOr<HostTensor> MaxPool2dBackward(const HostTensor& grad_out, const HostTensor& indices,
                                              const Pool2dGeometry& g, const Dims& input_shape,
                                              DType dtype) {
   HostTensor grad(dtype, input_shape);
@@ -531,10 +530,9 @@ LayerNormResult LayerNorm(const HostTensor& input, int64_t inner, const HostTens
   return r;
 }
 
-void LayerNormBackward(const HostTensor& grad_out, const HostTensor& input,
-                       const HostTensor& mean, const HostTensor& rstd, int64_t inner,
-                       const HostTensor* weight, HostTensor* grad_input,
-                       HostTensor* grad_weight, HostTensor* grad_bias) {
+void LayerNormBackward(const HostTensor& grad_out, const HostTensor& input, const HostTensor& mean,
+                       const HostTensor& rstd, int64_t inner, const HostTensor* weight,
+                       HostTensor* grad_input, HostTensor* grad_weight, HostTensor* grad_bias) {
   const int64_t outer = inner == 0 ? 0 : input.NumElements() / inner;
   for (int64_t i = 0; i < outer; ++i) {
     const double* x = input.data.data() + i * inner;
@@ -562,9 +560,9 @@ void LayerNormBackward(const HostTensor& grad_out, const HostTensor& input,
   }
 }
 
-BatchNormResult BatchNorm(const HostTensor& input, const HostTensor* weight,
-                          const HostTensor* bias, const HostTensor* running_mean,
-                          const HostTensor* running_var, bool training, double eps) {
+BatchNormResult BatchNorm(const HostTensor& input, const HostTensor* weight, const HostTensor* bias,
+                          const HostTensor* running_mean, const HostTensor* running_var,
+                          bool training, double eps) {
   const int64_t n = input.shape[0], c = input.shape[1];
   const int64_t inner = Product(input.shape.begin() + 2, input.shape.end());
   const double count = static_cast<double>(n * inner);
@@ -606,8 +604,8 @@ BatchNormResult BatchNorm(const HostTensor& input, const HostTensor* weight,
 
 void BatchNormBackward(const HostTensor& grad_out, const HostTensor& input,
                        const HostTensor* weight, const std::vector<double>& mean,
-                       const std::vector<double>& invstd, bool training,
-                       HostTensor* grad_input, HostTensor* grad_weight, HostTensor* grad_bias) {
+                       const std::vector<double>& invstd, bool training, HostTensor* grad_input,
+                       HostTensor* grad_weight, HostTensor* grad_bias) {
   const int64_t n = input.shape[0], c = input.shape[1];
   const int64_t inner = Product(input.shape.begin() + 2, input.shape.end());
   const double count = static_cast<double>(n * inner);
@@ -766,9 +764,8 @@ HostTensor PointwiseLoss(const HostTensor& input, const HostTensor& target, cons
 }
 
 HostTensor PointwiseLossBackward(const HostTensor& grad_out, const HostTensor& input,
-                                 const HostTensor& target, const Dims& shape,
-                                 Reduction reduction, DType dtype,
-                                 const std::function<double(double)>& derivative) {
+                                 const HostTensor& target, const Dims& shape, Reduction reduction,
+                                 DType dtype, const std::function<double(double)>& derivative) {
   HostTensor x = reference::BroadcastTo(input, shape), t = reference::BroadcastTo(target, shape),
              g = reference::BroadcastTo(grad_out, shape);
   double norm =
@@ -795,9 +792,9 @@ absl::StatusOr<HostTensor> Embedding(const HostTensor& weight, const HostTensor&
 }
 
 absl::StatusOr<HostTensor> EmbeddingDenseBackward(const HostTensor& grad_out,
-                                                  const HostTensor& indices,
-                                                  int64_t num_weights, int64_t padding_idx,
-                                                  bool scale_grad_by_freq, DType dtype) {
+                                                  const HostTensor& indices, int64_t num_weights,
+                                                  int64_t padding_idx, bool scale_grad_by_freq,
+                                                  DType dtype) {
   const int64_t dim = grad_out.shape.back();
   HostTensor grad(dtype, {num_weights, dim});
   std::vector<double> counts(num_weights, 0.0);

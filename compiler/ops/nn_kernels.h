@@ -76,9 +76,9 @@ struct Pool2dGeometry {
 // stride and dilation; padding at most half the kernel; a non-empty input of
 // rank 3 or 4; an output of at least 1x1) and computes the output size. An
 // empty `stride` means the kernel size. Lists have 1 or 2 items.
-absl::StatusOr<Pool2dGeometry> MakePool2d(const Dims& input, const Dims& kernel,
-                                          const Dims& stride, const Dims& padding,
-                                          const Dims& dilation, bool ceil_mode);
+absl::StatusOr<Pool2dGeometry> MakePool2d(const Dims& input, const Dims& kernel, const Dims& stride,
+                                          const Dims& padding, const Dims& dilation,
+                                          bool ceil_mode);
 // The input's shape with the last two dims replaced by the output's.
 Dims PooledShape(const Dims& input, const Pool2dGeometry& g);
 
@@ -87,8 +87,7 @@ Dims PooledShape(const Dims& input, const Pool2dGeometry& g);
 std::pair<HostTensor, HostTensor> MaxPool2d(const HostTensor& input, const Pool2dGeometry& g);
 // Scatters grad_out to the recorded indices. INVALID_ARGUMENT if an index
 // is outside the plane.
-absl::StatusOr<HostTensor> MaxPool2dBackward(const HostTensor& grad_out,
-                                             const HostTensor& indices,
+absl::StatusOr<HostTensor> MaxPool2dBackward(const HostTensor& grad_out, const HostTensor& indices,
                                              const Pool2dGeometry& g, const Dims& input_shape,
                                              DType dtype);
 
@@ -118,10 +117,9 @@ LayerNormResult LayerNorm(const HostTensor& input, int64_t inner, const HostTens
                           const HostTensor* bias, double eps);
 // Gradients given the saved mean and rstd; null results are skipped.
 // grad_weight and grad_bias hold `inner` values.
-void LayerNormBackward(const HostTensor& grad_out, const HostTensor& input,
-                       const HostTensor& mean, const HostTensor& rstd, int64_t inner,
-                       const HostTensor* weight, HostTensor* grad_input,
-                       HostTensor* grad_weight, HostTensor* grad_bias);
+void LayerNormBackward(const HostTensor& grad_out, const HostTensor& input, const HostTensor& mean,
+                       const HostTensor& rstd, int64_t inner, const HostTensor* weight,
+                       HostTensor* grad_input, HostTensor* grad_weight, HostTensor* grad_bias);
 
 // Batch norm over dim 1 of [N, C, *]. Training: batch statistics, returned
 // as save_mean and save_invstd; eval: the running statistics, and empty
@@ -130,15 +128,15 @@ struct BatchNormResult {
   HostTensor out;
   std::vector<double> save_mean, save_invstd;
 };
-BatchNormResult BatchNorm(const HostTensor& input, const HostTensor* weight,
-                          const HostTensor* bias, const HostTensor* running_mean,
-                          const HostTensor* running_var, bool training, double eps);
+BatchNormResult BatchNorm(const HostTensor& input, const HostTensor* weight, const HostTensor* bias,
+                          const HostTensor* running_mean, const HostTensor* running_var,
+                          bool training, double eps);
 // The statistics used are save_mean/save_invstd when training, the running
 // ones otherwise. grad_weight and grad_bias hold C values.
 void BatchNormBackward(const HostTensor& grad_out, const HostTensor& input,
                        const HostTensor* weight, const std::vector<double>& mean,
-                       const std::vector<double>& invstd, bool training,
-                       HostTensor* grad_input, HostTensor* grad_weight, HostTensor* grad_bias);
+                       const std::vector<double>& invstd, bool training, HostTensor* grad_input,
+                       HostTensor* grad_weight, HostTensor* grad_bias);
 
 // ---- Softmax along one (normalized) dim ----
 
@@ -171,9 +169,8 @@ HostTensor PointwiseLoss(const HostTensor& input, const HostTensor& target, cons
 // grad_input = norm * d(diff) * grad_out over the broadcast of all three to
 // `shape`, norm = 1/input.numel() for mean (ATen's choice), else 1.
 HostTensor PointwiseLossBackward(const HostTensor& grad_out, const HostTensor& input,
-                                 const HostTensor& target, const Dims& shape,
-                                 Reduction reduction, DType dtype,
-                                 const std::function<double(double)>& derivative);
+                                 const HostTensor& target, const Dims& shape, Reduction reduction,
+                                 DType dtype, const std::function<double(double)>& derivative);
 
 // ---- Embedding ----
 
@@ -183,9 +180,9 @@ absl::StatusOr<HostTensor> Embedding(const HostTensor& weight, const HostTensor&
 // [num_weights, D]: row r sums the grad_out rows whose index is r (each
 // divided by r's count when scale_grad_by_freq), row padding_idx stays 0.
 absl::StatusOr<HostTensor> EmbeddingDenseBackward(const HostTensor& grad_out,
-                                                  const HostTensor& indices,
-                                                  int64_t num_weights, int64_t padding_idx,
-                                                  bool scale_grad_by_freq, DType dtype);
+                                                  const HostTensor& indices, int64_t num_weights,
+                                                  int64_t padding_idx, bool scale_grad_by_freq,
+                                                  DType dtype);
 
 }  // namespace aotd::ops::internal
 

@@ -64,7 +64,8 @@ void ExpectType(const TensorType& t, DType dtype, const Dims& shape) {
 // Inference fails with INVALID_ARGUMENT whose message contains `text`.
 void ExpectInvalid(absl::string_view op, const std::vector<TensorType>& tensors,
                    std::vector<Argument> args, absl::string_view text, Kwargs kwargs = {}) {
-  absl::StatusOr<std::vector<TensorType>> r = Infer(op, tensors, std::move(args), std::move(kwargs));
+  absl::StatusOr<std::vector<TensorType>> r =
+      Infer(op, tensors, std::move(args), std::move(kwargs));
   ASSERT_FALSE(r.ok()) << op << " unexpectedly accepted";
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << r.status();
   EXPECT_NE(r.status().message().find(text), absl::string_view::npos)
@@ -80,8 +81,8 @@ HostTensor H(DType dtype, Dims shape, std::vector<double> values) {
 
 // Values of one call on `inputs` (X(i) stands for inputs[i]).
 absl::StatusOr<std::vector<HostTensor>> RunOp(absl::string_view op,
-                                            const std::vector<HostTensor>& inputs,
-                                            std::vector<Argument> args, Kwargs kwargs = {}) {
+                                              const std::vector<HostTensor>& inputs,
+                                              std::vector<Argument> args, Kwargs kwargs = {}) {
   Sample sample;
   for (const HostTensor& h : inputs) sample.tensors.push_back(T(h.dtype, h.shape));
   sample.args = std::move(args);
@@ -202,7 +203,8 @@ TEST(NnTest, MatmulInference) {
   ExpectInvalid("aten.mm.default", {T(kF32, {2, 3}), T(kF64, {3, 2})}, {X(0), X(1)},
                 "float32 and float64");
   ExpectInvalid("aten.addmm.default", {T(kF32, {3}), T(kF32, {2, 3}), T(kF32, {3, 4})},
-                {X(0), X(1), X(2)}, "self of size [3] does not broadcast to the product's size [2,4]");
+                {X(0), X(1), X(2)},
+                "self of size [3] does not broadcast to the product's size [2,4]");
   ExpectInvalid("aten.bmm.default", {T(kF32, {5, 2, 3}), T(kF32, {4, 3, 4})}, {X(0), X(1)},
                 "[5,2,3] and [4,3,4]");
 }
@@ -210,13 +212,12 @@ TEST(NnTest, MatmulInference) {
 TEST(NnTest, AddmmKernelScalesAndIgnoresSelfWhenBetaIsZero) {
   HostTensor self = H(kF64, {2}, {10, 20});
   HostTensor a = H(kF64, {2, 2}, {1, 2, 3, 4}), b = H(kF64, {2, 2}, {5, 6, 7, 8});
-  absl::StatusOr<std::vector<HostTensor>> r =
-      RunOp("aten.addmm.default", {self, a, b}, {X(0), X(1), X(2)},
-          {{"beta", F(0.5)}, {"alpha", I(2)}});
+  absl::StatusOr<std::vector<HostTensor>> r = RunOp(
+      "aten.addmm.default", {self, a, b}, {X(0), X(1), X(2)}, {{"beta", F(0.5)}, {"alpha", I(2)}});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectValues((*r)[0], {2, 2}, {43, 54, 91, 110});
   r = RunOp("aten.addmm.default", {H(kF64, {2}, {kNaN, kNaN}), a, b}, {X(0), X(1), X(2)},
-          {{"beta", I(0)}});
+            {{"beta", I(0)}});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectValues((*r)[0], {2, 2}, {19, 22, 43, 50});
 }
@@ -225,19 +226,33 @@ TEST(NnTest, MatmulGradients) {
   ExpectGradients({
       {"aten.mm.default", {{T(kF64, {2, 3}), T(kF64, {3, 4})}, {X(0), X(1)}}},
       {"aten.mm.default",
-       {{Transposed(kF64, {2, 3}), Transposed(kF64, {3, 4})}, {X(0), X(1)}, {}, -2, 2,
+       {{Transposed(kF64, {2, 3}), Transposed(kF64, {3, 4})},
+        {X(0), X(1)},
+        {},
+        -2,
+        2,
         "column-major operands"}},
       {"aten.addmm.default",
        {{T(kF64, {4}), T(kF64, {2, 3}), Transposed(kF64, {3, 4})},
         {X(0), X(1), X(2)},
         {{"beta", F(0.5)}, {"alpha", F(-2)}},
-        -2, 2, "broadcast self, beta, alpha, column-major mat2"}},
+        -2,
+        2,
+        "broadcast self, beta, alpha, column-major mat2"}},
       {"aten.addmm.default",
        {{T(kF64, {2, 1}), Transposed(kF64, {2, 3}), T(kF64, {3, 4})},
-        {X(0), X(1), X(2)}, {{"beta", I(0)}}, -2, 2, "beta 0"}},
+        {X(0), X(1), X(2)},
+        {{"beta", I(0)}},
+        -2,
+        2,
+        "beta 0"}},
       {"aten.bmm.default", {{T(kF64, {2, 3, 4}), T(kF64, {2, 4, 2})}, {X(0), X(1)}}},
       {"aten.bmm.default",
-       {{Transposed(kF64, {2, 3, 4}), Transposed(kF64, {2, 4, 2})}, {X(0), X(1)}, {}, -2, 2,
+       {{Transposed(kF64, {2, 3, 4}), Transposed(kF64, {2, 4, 2})},
+        {X(0), X(1)},
+        {},
+        -2,
+        2,
         "non-contiguous"}},
   });
 }
@@ -251,8 +266,8 @@ TEST(NnTest, LinearBackwardFollowsPyTorchLayout) {
   ir::ValueId w = g.AddInput("w", T(kF32, {4, 3}), true);
   GraphBuilder b(g);
   ir::ValueId wt = b.Op("aten.t.default", {GraphBuilder::V(w)});
-  ir::ValueId y = b.Op("aten.addmm.default",
-                       {GraphBuilder::V(bias), GraphBuilder::V(x), GraphBuilder::V(wt)});
+  ir::ValueId y =
+      b.Op("aten.addmm.default", {GraphBuilder::V(bias), GraphBuilder::V(x), GraphBuilder::V(wt)});
   ASSERT_TRUE(b.ok()) << b.status();
   g.AddOutput(y);
   absl::StatusOr<passes::JointGraph> joint = passes::BuildJointGraph(g, 1);
@@ -270,9 +285,9 @@ TEST(NnTest, LinearBackwardFollowsPyTorchLayout) {
 
 TEST(NnTest, ConvolutionInference) {
   // The c_cnn workload's first layer.
-  absl::StatusOr<std::vector<TensorType>> r =
-      Infer("aten.convolution.default", {T(kF32, {2, 3, 8, 8}), T(kF32, {4, 3, 3, 3}), T(kF32, {4})},
-            {X(0), X(1), X(2), L({1, 1}), L({1, 1}), L({1, 1}), B(false), L({0, 0}), I(1)});
+  absl::StatusOr<std::vector<TensorType>> r = Infer(
+      "aten.convolution.default", {T(kF32, {2, 3, 8, 8}), T(kF32, {4, 3, 3, 3}), T(kF32, {4})},
+      {X(0), X(1), X(2), L({1, 1}), L({1, 1}), L({1, 1}), B(false), L({0, 0}), I(1)});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectType((*r)[0], kF32, {2, 4, 8, 8});
   // Stride 2, padding 1, dilation 2, groups 2, no bias: (7 + 2 - 5) / 2 + 1.
@@ -285,8 +300,8 @@ TEST(NnTest, ConvolutionInference) {
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectType((*r)[0], kF32, {2, 5, 3});
 
-  std::vector<Argument> args = {X(0), X(1), None(), L({1, 1}), L({0, 0}), L({1, 1}),
-                                B(false), L({0, 0}), I(1)};
+  std::vector<Argument> args = {X(0),      X(1),     None(),    L({1, 1}), L({0, 0}),
+                                L({1, 1}), B(false), L({0, 0}), I(1)};
   ExpectInvalid("aten.convolution.default", {T(kF32, {2, 5, 8, 8}), T(kF32, {4, 3, 3, 3})}, args,
                 "Given groups=1, weight of size [4,3,3,3], expected input[2,5,8,8] to have 3 "
                 "channels, but got 5 channels instead");
@@ -314,11 +329,11 @@ TEST(NnTest, ConvolutionInference) {
 }
 
 TEST(NnTest, ConvolutionBackwardInferenceFollowsMask) {
-  absl::StatusOr<std::vector<TensorType>> r = Infer(
-      "aten.convolution_backward.default",
-      {T(kF32, {2, 4, 8, 8}), T(kF32, {2, 3, 8, 8}), T(kF32, {4, 3, 3, 3})},
-      {X(0), X(1), X(2), L({4}), L({1, 1}), L({1, 1}), L({1, 1}), B(false), L({0, 0}), I(1),
-       Mask(false, true, true)});
+  absl::StatusOr<std::vector<TensorType>> r =
+      Infer("aten.convolution_backward.default",
+            {T(kF32, {2, 4, 8, 8}), T(kF32, {2, 3, 8, 8}), T(kF32, {4, 3, 3, 3})},
+            {X(0), X(1), X(2), L({4}), L({1, 1}), L({1, 1}), L({1, 1}), B(false), L({0, 0}), I(1),
+             Mask(false, true, true)});
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->size(), 3u);
   ExpectType((*r)[0], kF32, {0});
@@ -340,7 +355,7 @@ TEST(NnTest, ConvolutionKernel) {
     if (bias.is_value()) in.push_back(H(kF64, {1}, {0.5}));
     absl::StatusOr<std::vector<HostTensor>> r =
         RunOp("aten.convolution.default", in,
-            {X(0), X(1), bias, L(stride), L(padding), L(dilation), B(false), L({0, 0}), I(1)});
+              {X(0), X(1), bias, L(stride), L(padding), L(dilation), B(false), L({0, 0}), I(1)});
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? (*r)[0] : HostTensor();
   };
@@ -349,23 +364,23 @@ TEST(NnTest, ConvolutionKernel) {
   ExpectValues(conv(None(), {1, 1}, {0, 0}, {2, 2}), {1, 1, 1, 1}, {1 + 3 + 7 + 9});
 
   // Groups: each output channel sees only its group's input channel.
-  absl::StatusOr<std::vector<HostTensor>> r =
-      RunOp("aten.convolution.default", {H(kF64, {1, 2, 1, 1}, {2, 3}), H(kF64, {2, 1, 1, 1}, {10, 100})},
-          {X(0), X(1), None(), L({1, 1}), L({0, 0}), L({1, 1}), B(false), L({0, 0}), I(2)});
+  absl::StatusOr<std::vector<HostTensor>> r = RunOp(
+      "aten.convolution.default", {H(kF64, {1, 2, 1, 1}, {2, 3}), H(kF64, {2, 1, 1, 1}, {10, 100})},
+      {X(0), X(1), None(), L({1, 1}), L({0, 0}), L({1, 1}), B(false), L({0, 0}), I(2)});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectValues((*r)[0], {1, 2, 1, 1}, {20, 300});
 
   // Backward: each input pixel collects one term per window covering it.
   r = RunOp("aten.convolution_backward.default", {H(kF64, {1, 1, 2, 2}, {1, 1, 1, 1}), x, w},
-          {X(0), X(1), X(2), L({1}), L({1, 1}), L({0, 0}), L({1, 1}), B(false), L({0, 0}), I(1),
-           Mask(true, true, true)});
+            {X(0), X(1), X(2), L({1}), L({1, 1}), L({0, 0}), L({1, 1}), B(false), L({0, 0}), I(1),
+             Mask(true, true, true)});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectValues((*r)[0], {1, 1, 3, 3}, {1, 2, 1, 2, 4, 2, 1, 2, 1});
   ExpectValues((*r)[1], {1, 1, 2, 2}, {12, 16, 24, 28});
   ExpectValues((*r)[2], {1}, {4});
   r = RunOp("aten.convolution_backward.default", {H(kF64, {1, 1, 2, 2}, {1, 1, 1, 1}), x, w},
-          {X(0), X(1), X(2), None(), L({1, 1}), L({0, 0}), L({1, 1}), B(false), L({0, 0}), I(1),
-           Mask(true, false, false)});
+            {X(0), X(1), X(2), None(), L({1, 1}), L({0, 0}), L({1, 1}), B(false), L({0, 0}), I(1),
+             Mask(true, false, false)});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectValues((*r)[1], {0}, {});
   ExpectValues((*r)[2], {0}, {});
@@ -379,23 +394,40 @@ TEST(NnTest, ConvolutionGradients) {
       {"aten.convolution.default",
        {{T(kF64, {1, 4, 7, 6}), Transposed(kF64, {6, 2, 3, 2})},
         {X(0), X(1), None(), L({2, 1}), L({1, 0}), L({2, 1}), B(false), L({0, 0}), I(2)},
-        {}, -2, 2, "stride, padding, dilation, groups, no bias, non-contiguous weight"}},
+        {},
+        -2,
+        2,
+        "stride, padding, dilation, groups, no bias, non-contiguous weight"}},
       {"aten.convolution.default",
        {{T(kF64, {2, 2, 7}), T(kF64, {3, 2, 3}), T(kF64, {3})},
-        {X(0), X(1), X(2), L({2}), L({1}), L({1}), B(false), L({0}), I(1)}, {}, -2, 2, "1-d"}},
+        {X(0), X(1), X(2), L({2}), L({1}), L({1}), B(false), L({0}), I(1)},
+        {},
+        -2,
+        2,
+        "1-d"}},
       {"aten.convolution.default",
        {{T(kF64, {1, 1, 3, 3, 3}), T(kF64, {2, 1, 2, 2, 2})},
-        {X(0), X(1), None(), L({1}), L({0}), L({1}), B(false), L({0}), I(1)}, {}, -2, 2, "3-d"}},
+        {X(0), X(1), None(), L({1}), L({0}), L({1}), B(false), L({0}), I(1)},
+        {},
+        -2,
+        2,
+        "3-d"}},
       {"aten.convolution_backward.default",
        {{T(kF64, {1, 2, 3, 3}), T(kF64, {1, 2, 4, 4}), T(kF64, {2, 1, 2, 2})},
         {X(0), X(1), X(2), L({2}), L({1, 1}), L({0, 0}), L({1, 1}), B(false), L({0, 0}), I(2),
          Mask(true, true, true)},
-        {}, -2, 2, "double backward, groups"}},
+        {},
+        -2,
+        2,
+        "double backward, groups"}},
       {"aten.convolution_backward.default",
        {{T(kF64, {2, 3, 3, 2}), T(kF64, {2, 2, 4, 3}), T(kF64, {3, 2, 2, 2})},
         {X(0), X(1), X(2), None(), L({2, 2}), L({1, 1}), L({1, 1}), B(false), L({0, 0}), I(1),
          Mask(true, false, true)},
-        {}, -2, 2, "double backward, stride, padding, mask"}},
+        {},
+        -2,
+        2,
+        "double backward, stride, padding, mask"}},
   });
 }
 
@@ -424,8 +456,8 @@ TEST(NnTest, PoolingInference) {
 
   ExpectInvalid("aten.max_pool2d_with_indices.default", {T(kF32, {2, 4, 8, 8})},
                 {X(0), L({2, 2}), L({}), L({2, 2})}, "pad should be");
-  ExpectInvalid("aten.max_pool2d_with_indices.default", {T(kF32, {2, 4, 2, 2})},
-                {X(0), L({3, 3})}, "Output size is too small");
+  ExpectInvalid("aten.max_pool2d_with_indices.default", {T(kF32, {2, 4, 2, 2})}, {X(0), L({3, 3})},
+                "Output size is too small");
   ExpectInvalid("aten.max_pool2d_with_indices.default", {T(kF32, {8, 8})}, {X(0), L({2, 2})},
                 "got input of size [8,8]");
   ExpectInvalid("aten.max_pool2d_with_indices.default", {T(kI64, {1, 8, 8})}, {X(0), L({2, 2})},
@@ -446,7 +478,8 @@ TEST(NnTest, PoolingInference) {
 TEST(NnTest, MaxPoolKernel) {
   HostTensor x = H(kF64, {1, 1, 3, 3}, {1, 5, 2, 7, 3, 9, 4, 8, 6});
   auto pool = [&](const HostTensor& in, std::vector<Argument> args) {
-    absl::StatusOr<std::vector<HostTensor>> r = RunOp("aten.max_pool2d_with_indices.default", {in}, args);
+    absl::StatusOr<std::vector<HostTensor>> r =
+        RunOp("aten.max_pool2d_with_indices.default", {in}, args);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : std::vector<HostTensor>(2);
   };
@@ -470,8 +503,8 @@ TEST(NnTest, MaxPoolKernel) {
 
   absl::StatusOr<std::vector<HostTensor>> g =
       RunOp("aten.max_pool2d_with_indices_backward.default",
-          {H(kF64, {1, 1, 2, 2}, {1, 2, 3, 4}), x, H(kI64, {1, 1, 2, 2}, {3, 5, 7, 5})},
-          {X(0), X(1), L({3, 3}), L({2, 2}), L({1, 1}), L({1, 1}), B(false), X(2)});
+            {H(kF64, {1, 1, 2, 2}, {1, 2, 3, 4}), x, H(kI64, {1, 1, 2, 2}, {3, 5, 7, 5})},
+            {X(0), X(1), L({3, 3}), L({2, 2}), L({1, 1}), L({1, 1}), B(false), X(2)});
   ASSERT_TRUE(g.ok()) << g.status();
   ExpectValues((*g)[0], {1, 1, 3, 3}, {0, 0, 0, 1, 0, 2 + 4, 0, 3, 0});
 }
@@ -485,8 +518,8 @@ TEST(NnTest, AvgPoolKernel) {
   };
   ExpectValues(pool(x, {X(0), L({2, 2}), L({2, 2}), L({1, 1})}), {1, 1, 2, 2},
                {0.25, 1.25, 2.75, 7});
-  ExpectValues(pool(x, {X(0), L({2, 2}), L({2, 2}), L({1, 1}), B(false), B(false)}),
-               {1, 1, 2, 2}, {1, 2.5, 5.5, 7});
+  ExpectValues(pool(x, {X(0), L({2, 2}), L({2, 2}), L({1, 1}), B(false), B(false)}), {1, 1, 2, 2},
+               {1, 2.5, 5.5, 7});
   ExpectValues(pool(x, {X(0), L({2, 2}), L({2, 2}), L({1, 1}), B(false), B(true), I(3)}),
                {1, 1, 2, 2}, {1.0 / 3, 5.0 / 3, 11.0 / 3, 28.0 / 3});
   // ceil_mode windows past the input divide by their clipped size.
@@ -497,17 +530,17 @@ TEST(NnTest, AvgPoolKernel) {
 
   absl::StatusOr<std::vector<HostTensor>> g =
       RunOp("aten.avg_pool2d_backward.default", {H(kF64, {1, 1, 2, 2}, {1, 1, 1, 1}), x},
-          {X(0), X(1), L({2, 2}), L({2, 2}), L({1, 1}), B(false), B(false), None()});
+            {X(0), X(1), L({2, 2}), L({2, 2}), L({1, 1}), B(false), B(false), None()});
   ASSERT_TRUE(g.ok()) << g.status();
   ExpectValues((*g)[0], {1, 1, 3, 3}, {1, 0.5, 0.5, 0.5, 0.25, 0.25, 0.5, 0.25, 0.25});
 
   // Adaptive windows overlap: [0, 2) and [1, 3).
-  absl::StatusOr<std::vector<HostTensor>> a =
-      RunOp("aten._adaptive_avg_pool2d.default", {H(kF64, {1, 1, 1, 3}, {1, 2, 4})}, {X(0), L({1, 2})});
+  absl::StatusOr<std::vector<HostTensor>> a = RunOp(
+      "aten._adaptive_avg_pool2d.default", {H(kF64, {1, 1, 1, 3}, {1, 2, 4})}, {X(0), L({1, 2})});
   ASSERT_TRUE(a.ok()) << a.status();
   ExpectValues((*a)[0], {1, 1, 1, 2}, {1.5, 3});
   a = RunOp("aten._adaptive_avg_pool2d_backward.default",
-          {H(kF64, {1, 1, 1, 2}, {1, 1}), H(kF64, {1, 1, 1, 3}, {1, 2, 4})}, {X(0), X(1)});
+            {H(kF64, {1, 1, 1, 2}, {1, 1}), H(kF64, {1, 1, 1, 3}, {1, 2, 4})}, {X(0), X(1)});
   ASSERT_TRUE(a.ok()) << a.status();
   ExpectValues((*a)[0], {1, 1, 1, 3}, {0.5, 1, 0.5});
 }
@@ -515,26 +548,64 @@ TEST(NnTest, AvgPoolKernel) {
 TEST(NnTest, PoolingGradients) {
   ExpectGradients({
       {"aten.max_pool2d_with_indices.default",
-       {{T(kF64, {2, 2, 5, 5})}, {X(0), L({3, 3}), L({2, 2}), L({1, 1}), L({1, 1}), B(true)},
-        {}, -2, 2, "padding, ceil_mode"}},
+       {{T(kF64, {2, 2, 5, 5})},
+        {X(0), L({3, 3}), L({2, 2}), L({1, 1}), L({1, 1}), B(true)},
+        {},
+        -2,
+        2,
+        "padding, ceil_mode"}},
       {"aten.max_pool2d_with_indices.default",
-       {{Transposed(kF64, {2, 6, 5})}, {X(0), L({2, 2}), L({}), L({0, 0}), L({2, 1})},
-        {}, -2, 2, "3-d, dilation, non-contiguous"}},
+       {{Transposed(kF64, {2, 6, 5})},
+        {X(0), L({2, 2}), L({}), L({0, 0}), L({2, 1})},
+        {},
+        -2,
+        2,
+        "3-d, dilation, non-contiguous"}},
+      {"aten.max_pool2d_with_indices_backward.default",
+       {{T(kF64, {2, 2, 3, 3}), T(kF64, {2, 2, 4, 5}), T(kI64, {2, 2, 3, 3})},
+        {X(0), X(1), L({2, 2}), L({}), L({1, 1}), L({1, 1}), B(false), X(2)},
+        {},
+        -2,
+        20,
+        "double backward (any indices in the plane)"}},
+      {"aten.max_pool2d_with_indices_backward.default",
+       {{T(kF64, {3, 1, 2}), T(kF64, {3, 3, 5}), T(kI64, {3, 1, 2})},
+        {X(0), X(1), L({3, 3}), L({2, 2}), L({0, 0}), L({1, 1}), B(false), X(2)},
+        {},
+        -2,
+        15,
+        "double backward, 3-d"}},
       {"aten.avg_pool2d.default",
-       {{T(kF64, {2, 2, 5, 5})}, {X(0), L({3, 3}), L({2, 2}), L({1, 1}), B(true), B(false)},
-        {}, -2, 2, "padding, ceil_mode, count_include_pad=False"}},
+       {{T(kF64, {2, 2, 5, 5})},
+        {X(0), L({3, 3}), L({2, 2}), L({1, 1}), B(true), B(false)},
+        {},
+        -2,
+        2,
+        "padding, ceil_mode, count_include_pad=False"}},
       {"aten.avg_pool2d.default",
-       {{Transposed(kF64, {2, 4, 5})}, {X(0), L({2, 3}), L({1, 2}), L({1, 1}), B(false), B(true), I(5)},
-        {}, -2, 2, "divisor_override, non-contiguous"}},
+       {{Transposed(kF64, {2, 4, 5})},
+        {X(0), L({2, 3}), L({1, 2}), L({1, 1}), B(false), B(true), I(5)},
+        {},
+        -2,
+        2,
+        "divisor_override, non-contiguous"}},
       {"aten.avg_pool2d_backward.default",
        {{T(kF64, {1, 2, 3, 3}), T(kF64, {1, 2, 5, 5})},
         {X(0), X(1), L({3, 3}), L({2, 2}), L({1, 1}), B(true), B(false), None()},
-        {}, -2, 2, "double backward"}},
+        {},
+        -2,
+        2,
+        "double backward"}},
       {"aten._adaptive_avg_pool2d.default", {{T(kF64, {2, 2, 5, 7})}, {X(0), L({3, 4})}}},
       {"aten._adaptive_avg_pool2d.default",
        {{Transposed(kF64, {3, 4, 4})}, {X(0), L({1, 1})}, {}, -2, 2, "global, non-contiguous"}},
       {"aten._adaptive_avg_pool2d_backward.default",
-       {{T(kF64, {2, 2, 3, 4}), T(kF64, {2, 2, 5, 7})}, {X(0), X(1)}, {}, -2, 2, "double backward"}},
+       {{T(kF64, {2, 2, 3, 4}), T(kF64, {2, 2, 5, 7})},
+        {X(0), X(1)},
+        {},
+        -2,
+        2,
+        "double backward"}},
   });
 }
 
@@ -576,10 +647,10 @@ TEST(NnTest, NormalizationInference) {
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectType((*r)[1], kF32, {0});
   ExpectType((*r)[2], kF32, {0});
-  r = Infer("aten.native_batch_norm_backward.default",
-            {T(kF32, {2, 4, 3}), T(kF32, {2, 4, 3}), T(kF32, {4}), T(kF32, {4})},
-            {X(0), X(1), None(), None(), None(), X(2), X(3), B(true), F(1e-5),
-             Mask(true, false, true)});
+  r = Infer(
+      "aten.native_batch_norm_backward.default",
+      {T(kF32, {2, 4, 3}), T(kF32, {2, 4, 3}), T(kF32, {4}), T(kF32, {4})},
+      {X(0), X(1), None(), None(), None(), X(2), X(3), B(true), F(1e-5), Mask(true, false, true)});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectType((*r)[0], kF32, {2, 4, 3});
   ExpectType((*r)[1], kF32, {0});
@@ -600,10 +671,10 @@ TEST(NnTest, NormalizationInference) {
 }
 
 TEST(NnTest, NormalizationKernels) {
-  absl::StatusOr<std::vector<HostTensor>> r = RunOp(
-      "aten.native_layer_norm.default",
-      {H(kF64, {2, 2}, {1, 3, 2, 2}), H(kF64, {2}, {2, 1}), H(kF64, {2}, {0, 10})},
-      {X(0), L({2}), X(1), X(2), F(1e-5)});
+  absl::StatusOr<std::vector<HostTensor>> r =
+      RunOp("aten.native_layer_norm.default",
+            {H(kF64, {2, 2}, {1, 3, 2, 2}), H(kF64, {2}, {2, 1}), H(kF64, {2}, {0, 10})},
+            {X(0), L({2}), X(1), X(2), F(1e-5)});
   ASSERT_TRUE(r.ok()) << r.status();
   double r0 = 1 / std::sqrt(1 + 1e-5), r1 = 1 / std::sqrt(1e-5);
   ExpectValues((*r)[0], {2, 2}, {-2 * r0, r0 + 10, 0, 10});
@@ -614,29 +685,31 @@ TEST(NnTest, NormalizationKernels) {
   HostTensor w = H(kF64, {2}, {2, 3}), b = H(kF64, {2}, {0, 1});
   HostTensor rm = H(kF64, {2}, {1, 10}), rv = H(kF64, {2}, {4, 100});
   r = RunOp("aten.native_batch_norm.default", {x, w, b, rm, rv},
-          {X(0), X(1), X(2), X(3), X(4), B(true), F(0.1), F(0)});
+            {X(0), X(1), X(2), X(3), X(4), B(true), F(0.1), F(0)});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectValues((*r)[0], {2, 2}, {-2, -2, 2, 4});
   ExpectValues((*r)[1], {2}, {2, 20});
   ExpectValues((*r)[2], {2}, {1, 0.1});
   // Eval normalizes with the running statistics and saves nothing.
   r = RunOp("aten.native_batch_norm.default", {x, rm, rv},
-          {X(0), None(), None(), X(1), X(2), B(false), F(0.1), F(0)});
+            {X(0), None(), None(), X(1), X(2), B(false), F(0.1), F(0)});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectValues((*r)[0], {2, 2}, {0, 0, 1, 2});
   ExpectValues((*r)[1], {0}, {});
 
   // Eval backward scales by weight * invstd; training subtracts the
   // gradient's projection on the batch statistics.
-  r = RunOp("aten.native_batch_norm_backward.default", {H(kF64, {2, 2}, {1, 1, 1, 2}), x, w, rm, rv},
-          {X(0), X(1), X(2), X(3), X(4), None(), None(), B(false), F(0), Mask(true, true, true)});
+  r = RunOp("aten.native_batch_norm_backward.default",
+            {H(kF64, {2, 2}, {1, 1, 1, 2}), x, w, rm, rv},
+            {X(0), X(1), X(2), X(3), X(4), None(), None(), B(false), F(0), Mask(true, true, true)});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectValues((*r)[0], {2, 2}, {1, 0.3, 1, 0.6});
   ExpectValues((*r)[1], {2}, {0 + 1, 0 + 2 * 2});
   ExpectValues((*r)[2], {2}, {2, 3});
-  r = RunOp("aten.native_batch_norm_backward.default",
-          {H(kF64, {2, 2}, {1, 1, 1, 1}), x, H(kF64, {2}, {2, 20}), H(kF64, {2}, {1, 0.1})},
-          {X(0), X(1), None(), None(), None(), X(2), X(3), B(true), F(0), Mask(true, true, false)});
+  r = RunOp(
+      "aten.native_batch_norm_backward.default",
+      {H(kF64, {2, 2}, {1, 1, 1, 1}), x, H(kF64, {2}, {2, 20}), H(kF64, {2}, {1, 0.1})},
+      {X(0), X(1), None(), None(), None(), X(2), X(3), B(true), F(0), Mask(true, true, false)});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectValues((*r)[0], {2, 2}, {0, 0, 0, 0});  // A constant shift normalizes away.
   ExpectValues((*r)[1], {2}, {0, 0});
@@ -646,19 +719,39 @@ TEST(NnTest, NormalizationGradients) {
   std::vector<std::pair<const char*, Sample>> cases = {
       {"aten.native_layer_norm.default",
        {{T(kF64, {3, 4, 5}), T(kF64, {4, 5}), T(kF64, {4, 5})},
-        {X(0), L({4, 5}), X(1), X(2), F(1e-5)}, {}, -2, 2, "affine, two normalized dims"}},
+        {X(0), L({4, 5}), X(1), X(2), F(1e-5)},
+        {},
+        -2,
+        2,
+        "affine, two normalized dims"}},
       {"aten.native_layer_norm.default",
-       {{Transposed(kF64, {3, 4})}, {X(0), L({4}), None(), None(), F(1e-3)}, {}, -2, 2,
+       {{Transposed(kF64, {3, 4})},
+        {X(0), L({4}), None(), None(), F(1e-3)},
+        {},
+        -2,
+        2,
         "no affine, non-contiguous"}},
       {"aten.native_batch_norm.default",
        {{T(kF64, {4, 3, 2, 2}), T(kF64, {3}), T(kF64, {3}), T(kF64, {3}), T(kF64, {3})},
-        {X(0), X(1), X(2), X(3), X(4), B(true), F(0.1), F(1e-5)}, {}, 0.5, 2, "training"}},
+        {X(0), X(1), X(2), X(3), X(4), B(true), F(0.1), F(1e-5)},
+        {},
+        0.5,
+        2,
+        "training"}},
       {"aten.native_batch_norm.default",
-       {{Transposed(kF64, {5, 2})}, {X(0), None(), None(), None(), None(), B(true), F(0.1), F(1e-5)},
-        {}, -2, 2, "training, no affine, no running stats, non-contiguous"}},
+       {{Transposed(kF64, {5, 2})},
+        {X(0), None(), None(), None(), None(), B(true), F(0.1), F(1e-5)},
+        {},
+        -2,
+        2,
+        "training, no affine, no running stats, non-contiguous"}},
       {"aten.native_batch_norm.default",
        {{T(kF64, {4, 3, 5}), T(kF64, {3}), T(kF64, {3}), T(kF64, {3}), T(kF64, {3})},
-        {X(0), X(1), X(2), X(3), X(4), B(false), F(0.1), F(1e-5)}, {}, 0.5, 2, "eval"}},
+        {X(0), X(1), X(2), X(3), X(4), B(false), F(0.1), F(1e-5)},
+        {},
+        0.5,
+        2,
+        "eval"}},
   };
   for (const auto& [op, sample] : cases) {
     // Gradients flow from the normalized output to input, weight and bias
@@ -681,8 +774,7 @@ TEST(NnTest, SoftmaxInferenceAndKernels) {
   ExpectType((*r)[0], kF32, {8, 10});
   ExpectInvalid("aten._softmax.default", {T(kF32, {8, 8})}, {X(0), I(2), B(false)},
                 "dim 2 out of range for a tensor of rank 2");
-  ExpectInvalid("aten._softmax.default", {T(kF32, {8, 8})}, {X(0), I(1), B(true)},
-                "half to float");
+  ExpectInvalid("aten._softmax.default", {T(kF32, {8, 8})}, {X(0), I(1), B(true)}, "half to float");
   ExpectInvalid("aten._log_softmax.default", {T(kI64, {8, 8})}, {X(0), I(1), B(false)},
                 "must be floating point");
   ExpectInvalid("aten._softmax_backward_data.default", {T(kF32, {8, 8}), T(kF32, {8, 4})},
@@ -701,12 +793,12 @@ TEST(NnTest, SoftmaxInferenceAndKernels) {
 
   HostTensor g = H(kF64, {2}, {1, 0});
   v = RunOp("aten._softmax_backward_data.default", {g, H(kF64, {2}, {0.25, 0.75})},
-          {X(0), X(1), I(0), Argument::DTypeArg(kF64)});
+            {X(0), X(1), I(0), Argument::DTypeArg(kF64)});
   ASSERT_TRUE(v.ok()) << v.status();
   ExpectValues((*v)[0], {2}, {0.1875, -0.1875});
   v = RunOp("aten._log_softmax_backward_data.default",
-          {g, H(kF64, {2}, {std::log(0.25), std::log(0.75)})},
-          {X(0), X(1), I(0), Argument::DTypeArg(kF64)});
+            {g, H(kF64, {2}, {std::log(0.25), std::log(0.75)})},
+            {X(0), X(1), I(0), Argument::DTypeArg(kF64)});
   ASSERT_TRUE(v.ok()) << v.status();
   ExpectValues((*v)[0], {2}, {0.75, -0.75});
 }
@@ -719,11 +811,25 @@ TEST(NnTest, SoftmaxGradients) {
        {{Transposed(kF64, {2, 3, 4})}, {X(0), I(1), B(false)}, {}, -2, 2, "dim 1, non-contiguous"}},
       {"aten._log_softmax.default", {{T(kF64, {3, 4})}, {X(0), I(1), B(false)}}},
       {"aten._log_softmax.default",
-       {{Transposed(kF64, {2, 3, 4})}, {X(0), I(-3), B(false)}, {}, -2, 2, "dim -3, non-contiguous"}},
+       {{Transposed(kF64, {2, 3, 4})},
+        {X(0), I(-3), B(false)},
+        {},
+        -2,
+        2,
+        "dim -3, non-contiguous"}},
       {"aten._softmax_backward_data.default",
-       {{T(kF64, {3, 4}), T(kF64, {3, 4})}, {X(0), X(1), I(-1), f64}, {}, -2, 2, "double backward"}},
+       {{T(kF64, {3, 4}), T(kF64, {3, 4})},
+        {X(0), X(1), I(-1), f64},
+        {},
+        -2,
+        2,
+        "double backward"}},
       {"aten._log_softmax_backward_data.default",
-       {{T(kF64, {3, 4}), Transposed(kF64, {3, 4})}, {X(0), X(1), I(0), f64}, {}, -2, 2,
+       {{T(kF64, {3, 4}), Transposed(kF64, {3, 4})},
+        {X(0), X(1), I(0), f64},
+        {},
+        -2,
+        2,
         "double backward"}},
   });
 }
@@ -758,7 +864,8 @@ TEST(NnTest, LossInference) {
   ExpectType((*r)[0], kF32, {3, 4});
 
   ExpectInvalid("aten.nll_loss_forward.default", {T(kF32, {8, 10}), T(kI64, {7})},
-                {X(0), X(1), None(), I(1), I(-100)}, "size mismatch (got input: [8,10], target: [7])");
+                {X(0), X(1), None(), I(1), I(-100)},
+                "size mismatch (got input: [8,10], target: [7])");
   ExpectInvalid("aten.nll_loss_forward.default", {T(kF32, {8, 10}), T(kF32, {8})},
                 {X(0), X(1), None(), I(1), I(-100)}, "int64 target");
   ExpectInvalid("aten.nll_loss_forward.default", {T(kF32, {8, 10}), T(kI64, {8}), T(kF32, {9})},
@@ -791,33 +898,35 @@ TEST(NnTest, NllLossKernel) {
   ExpectValues(r[0], {}, {4.75});
   absl::StatusOr<std::vector<HostTensor>> v =
       RunOp("aten.nll_loss_forward.default", {H(kF64, {3}, {-1, -2, -3}), H(kI64, {}, {2})},
-          {X(0), X(1), None(), I(1), I(-100)});
+            {X(0), X(1), None(), I(1), I(-100)});
   ASSERT_TRUE(v.ok()) << v.status();
   ExpectValues((*v)[0], {}, {3});
   ExpectValues((*v)[1], {}, {1});
   // Every target ignored: the mean is 0 / 0.
   v = RunOp("aten.nll_loss_forward.default", {x, H(kI64, {3}, {1, 1, 1})},
-          {X(0), X(1), None(), I(1), I(1)});
+            {X(0), X(1), None(), I(1), I(1)});
   ASSERT_TRUE(v.ok()) << v.status();
   ExpectValues((*v)[0], {}, {kNaN});
   v = RunOp("aten.nll_loss_forward.default", {x, H(kI64, {3}, {0, 3, 1})},
-          {X(0), X(1), None(), I(1), I(-100)});
+            {X(0), X(1), None(), I(1), I(-100)});
   ASSERT_FALSE(v.ok());
-  EXPECT_NE(v.status().message().find("Target 3 is out of bounds"), std::string::npos) << v.status();
+  EXPECT_NE(v.status().message().find("Target 3 is out of bounds"), std::string::npos)
+      << v.status();
 
   v = RunOp("aten.nll_loss_backward.default", {H(kF64, {}, {1}), x, t, w, H(kF64, {}, {4})},
-          {X(0), X(1), X(2), X(3), I(1), I(1), X(4)});
+            {X(0), X(1), X(2), X(3), I(1), I(1), X(4)});
   ASSERT_TRUE(v.ok()) << v.status();
   ExpectValues((*v)[0], {3, 3}, {-0.25, 0, 0, 0, 0, -0.75, 0, 0, 0});
   v = RunOp("aten.nll_loss_backward.default", {H(kF64, {3}, {1, 2, 3}), x, t, w, H(kF64, {}, {0})},
-          {X(0), X(1), X(2), X(3), I(0), I(1), X(4)});
+            {X(0), X(1), X(2), X(3), I(0), I(1), X(4)});
   ASSERT_TRUE(v.ok()) << v.status();
   ExpectValues((*v)[0], {3, 3}, {-1, 0, 0, 0, 0, -6, 0, 0, 0});
 }
 
 TEST(NnTest, PointwiseLossKernels) {
   HostTensor x = H(kF64, {2}, {1, 2}), t = H(kF64, {2, 2}, {0, 0, 1, 1});
-  absl::StatusOr<std::vector<HostTensor>> r = RunOp("aten.mse_loss.default", {x, t}, {X(0), X(1), I(0)});
+  absl::StatusOr<std::vector<HostTensor>> r =
+      RunOp("aten.mse_loss.default", {x, t}, {X(0), X(1), I(0)});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectValues((*r)[0], {2, 2}, {1, 4, 0, 1});
   r = RunOp("aten.mse_loss.default", {x, t}, {X(0), X(1)});
@@ -839,11 +948,11 @@ TEST(NnTest, PointwiseLossKernels) {
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectValues((*r)[0], {}, {5.5});
   r = RunOp("aten.smooth_l1_loss_backward.default", {H(kF64, {}, {1}), d, zero},
-          {X(0), X(1), X(2), I(2), F(1)});
+            {X(0), X(1), X(2), I(2), F(1)});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectValues((*r)[0], {4}, {0, 0.5, 1, -1});
   r = RunOp("aten.smooth_l1_loss_backward.default", {H(kF64, {}, {1}), d, zero},
-          {X(0), X(1), X(2), I(1), F(0)});
+            {X(0), X(1), X(2), I(1), F(0)});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectValues((*r)[0], {4}, {0, 0.25, 0.25, -0.25});
 }
@@ -854,36 +963,69 @@ TEST(NnTest, LossGradients) {
       {"aten.mse_loss.default",
        {{T(kF64, {3, 4}), T(kF64, {4})}, {X(0), X(1), I(1)}, {}, -2, 2, "broadcast target, mean"}},
       {"aten.mse_loss.default",
-       {{Transposed(kF64, {3, 4}), T(kF64, {1, 4})}, {X(0), X(1), I(0)}, {}, -2, 2,
+       {{Transposed(kF64, {3, 4}), T(kF64, {1, 4})},
+        {X(0), X(1), I(0)},
+        {},
+        -2,
+        2,
         "none, broadcast, non-contiguous"}},
-      {"aten.mse_loss.default", {{T(kF64, {2}), T(kF64, {3, 2})}, {X(0), X(1), I(2)}, {}, -2, 2, "sum"}},
+      {"aten.mse_loss.default",
+       {{T(kF64, {2}), T(kF64, {3, 2})}, {X(0), X(1), I(2)}, {}, -2, 2, "sum"}},
       {"aten.mse_loss_backward.default",
-       {{T(kF64, {}), T(kF64, {3, 4}), T(kF64, {3, 4})}, {X(0), X(1), X(2), I(1)}, {}, -2, 2,
+       {{T(kF64, {}), T(kF64, {3, 4}), T(kF64, {3, 4})},
+        {X(0), X(1), X(2), I(1)},
+        {},
+        -2,
+        2,
         "double backward, mean"}},
       {"aten.mse_loss_backward.default",
-       {{T(kF64, {3, 4}), Transposed(kF64, {3, 4}), T(kF64, {4})}, {X(0), X(1), X(2), I(0)}, {}, -2,
-        2, "double backward, none"}},
+       {{T(kF64, {3, 4}), Transposed(kF64, {3, 4}), T(kF64, {4})},
+        {X(0), X(1), X(2), I(0)},
+        {},
+        -2,
+        2,
+        "double backward, none"}},
       {"aten.smooth_l1_loss.default",
        {{T(kF64, {3, 4}), T(kF64, {3, 4})}, {X(0), X(1), I(1), F(0.5)}, {}, -2, 2, "beta 0.5"}},
       {"aten.smooth_l1_loss.default",
-       {{Transposed(kF64, {3, 4}), T(kF64, {4})}, {X(0), X(1), I(0)}, {}, -2, 2,
+       {{Transposed(kF64, {3, 4}), T(kF64, {4})},
+        {X(0), X(1), I(0)},
+        {},
+        -2,
+        2,
         "none, broadcast, non-contiguous"}},
       {"aten.smooth_l1_loss.default",
        {{T(kF64, {5}), T(kF64, {5})}, {X(0), X(1), I(2), F(0)}, {}, -2, 2, "beta 0, sum"}},
       {"aten.smooth_l1_loss_backward.default",
-       {{T(kF64, {}), T(kF64, {3, 4}), T(kF64, {3, 4})}, {X(0), X(1), X(2), I(1), F(0.7)}, {}, -2,
-        2, "double backward, mean"}},
+       {{T(kF64, {}), T(kF64, {3, 4}), T(kF64, {3, 4})},
+        {X(0), X(1), X(2), I(1), F(0.7)},
+        {},
+        -2,
+        2,
+        "double backward, mean"}},
       {"aten.smooth_l1_loss_backward.default",
-       {{T(kF64, {3, 4}), T(kF64, {3, 4}), T(kF64, {3, 4})}, {X(0), X(1), X(2), I(0), F(1.5)}, {},
-        -2, 2, "double backward, none"}},
+       {{T(kF64, {3, 4}), T(kF64, {3, 4}), T(kF64, {3, 4})},
+        {X(0), X(1), X(2), I(0), F(1.5)},
+        {},
+        -2,
+        2,
+        "double backward, none"}},
   });
 
   // nll_loss: the class scores take the gradient; weight and total_weight
   // do not (as in PyTorch). Targets are drawn from [0, high).
   std::vector<Sample> nll = {
-      {{T(kF64, {5, 4}), T(kI64, {5}), T(kF64, {4})}, {X(0), X(1), X(2), I(1), I(1)}, {}, -2, 4,
+      {{T(kF64, {5, 4}), T(kI64, {5}), T(kF64, {4})},
+       {X(0), X(1), X(2), I(1), I(1)},
+       {},
+       -2,
+       4,
        "mean, weight, ignore_index"},
-      {{Transposed(kF64, {5, 4}), T(kI64, {5})}, {X(0), X(1), None(), I(0), I(-100)}, {}, -2, 4,
+      {{Transposed(kF64, {5, 4}), T(kI64, {5})},
+       {X(0), X(1), None(), I(0), I(-100)},
+       {},
+       -2,
+       4,
        "none, non-contiguous"},
       {{T(kF64, {4}), T(kI64, {})}, {X(0), X(1), None(), I(2), I(-100)}, {}, -2, 4, "1-d, sum"},
   };
@@ -893,9 +1035,17 @@ TEST(NnTest, LossGradients) {
   }
   std::vector<Sample> nll_backward = {
       {{T(kF64, {}), T(kF64, {5, 4}), T(kI64, {5}), T(kF64, {4}), T(kF64, {})},
-       {X(0), X(1), X(2), X(3), I(1), I(1), X(4)}, {}, 1, 4, "mean, weight, any total_weight"},
+       {X(0), X(1), X(2), X(3), I(1), I(1), X(4)},
+       {},
+       1,
+       4,
+       "mean, weight, any total_weight"},
       {{T(kF64, {5}), T(kF64, {5, 4}), T(kI64, {5}), T(kF64, {})},
-       {X(0), X(1), X(2), None(), I(0), I(-100), X(3)}, {}, -2, 4, "none"},
+       {X(0), X(1), X(2), None(), I(0), I(-100), X(3)},
+       {},
+       -2,
+       4,
+       "none"},
   };
   for (const Sample& s : nll_backward) {
     absl::Status st = CheckSomeGradients("aten.nll_loss_backward.default", s, {0}, {0, 1});
@@ -923,7 +1073,8 @@ TEST(NnTest, EmbeddingInferenceAndKernels) {
 
   HostTensor w = H(kF64, {3, 2}, {0, 1, 2, 3, 4, 5});
   HostTensor idx = H(kI64, {2, 2}, {2, 0, 1, 2});
-  absl::StatusOr<std::vector<HostTensor>> v = RunOp("aten.embedding.default", {w, idx}, {X(0), X(1)});
+  absl::StatusOr<std::vector<HostTensor>> v =
+      RunOp("aten.embedding.default", {w, idx}, {X(0), X(1)});
   ASSERT_TRUE(v.ok()) << v.status();
   ExpectValues((*v)[0], {2, 2, 2}, {4, 5, 0, 1, 2, 3, 4, 5});
   v = RunOp("aten.embedding.default", {w, H(kI64, {1}, {3})}, {X(0), X(1)});
@@ -931,8 +1082,9 @@ TEST(NnTest, EmbeddingInferenceAndKernels) {
 
   HostTensor g = H(kF64, {2, 2, 2}, {1, 1, 2, 2, 3, 3, 4, 4});
   auto backward = [&](int64_t padding_idx, bool scale) {
-    absl::StatusOr<std::vector<HostTensor>> r = RunOp("aten.embedding_dense_backward.default", {g, idx},
-                                                    {X(0), X(1), I(3), I(padding_idx), B(scale)});
+    absl::StatusOr<std::vector<HostTensor>> r =
+        RunOp("aten.embedding_dense_backward.default", {g, idx},
+              {X(0), X(1), I(3), I(padding_idx), B(scale)});
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? (*r)[0] : HostTensor();
   };
@@ -948,10 +1100,18 @@ TEST(NnTest, EmbeddingGradients) {
       {"aten.embedding.default",
        {{Transposed(kF64, {5, 3}), T(kI64, {6})}, {X(0), X(1)}, {}, -2, 5, "non-contiguous"}},
       {"aten.embedding_dense_backward.default",
-       {{T(kF64, {2, 4, 3}), T(kI64, {2, 4})}, {X(0), X(1), I(5), I(-1), B(false)}, {}, -2, 5,
+       {{T(kF64, {2, 4, 3}), T(kI64, {2, 4})},
+        {X(0), X(1), I(5), I(-1), B(false)},
+        {},
+        -2,
+        5,
         "double backward"}},
       {"aten.embedding_dense_backward.default",
-       {{T(kF64, {8, 3}), T(kI64, {2, 4})}, {X(0), X(1), I(5), I(2), B(true)}, {}, -2, 5,
+       {{T(kF64, {8, 3}), T(kI64, {2, 4})},
+        {X(0), X(1), I(5), I(2), B(true)},
+        {},
+        -2,
+        5,
         "double backward, padding_idx, scale_grad_by_freq"}},
   });
 }
