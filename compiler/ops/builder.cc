@@ -57,7 +57,7 @@ std::vector<ir::ValueId> GraphBuilder::BoundOp(absl::string_view op, std::vector
 
 ir::ValueId DerivativeContext::GradOrZeros(int i) {
   if (has_grad(i)) return grad(i);
-  const ir::TensorType& t = b.type(output(i));
+  const ir::TensorType t = b.type(output(i));
   return b.Zeros(t.shape, t.dtype);
 }
 
@@ -93,7 +93,7 @@ ir::ValueId GraphBuilder::AddScalar(ir::ValueId a, double s) {
 
 ir::ValueId GraphBuilder::SumToShape(ir::ValueId v, const ir::Dims& shape) {
   if (!status_.ok()) return kNoValue;
-  const ir::Dims& from = type(v).shape;
+  const ir::Dims from = type(v).shape;
   if (from == shape) return v;
   bool reducible = from.size() >= shape.size();
   for (size_t i = 0; reducible && i < shape.size(); ++i) {

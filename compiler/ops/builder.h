@@ -37,7 +37,8 @@ class GraphBuilder {
   // are): one per schema argument, in order. Its results' values.
   std::vector<ir::ValueId> BoundOp(absl::string_view op, std::vector<ir::Argument> bound);
 
-  const ir::TensorType& type(ir::ValueId v) const { return graph_.type(v); }
+  // A copy: references into the graph move when nodes are added.
+  ir::TensorType type(ir::ValueId v) const { return graph_.type(v); }
   ir::Graph& graph() { return graph_; }
   const absl::Status& status() const { return status_; }
   bool ok() const { return status_.ok(); }

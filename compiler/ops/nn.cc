@@ -337,18 +337,20 @@ void DefineConvolution(OpRegistry& r) {
             call.tensor(0), call.tensor(1), Optional(call, 2), g, types[0].shape, types[0].dtype)};
       })
       .Derivative([](DerivativeContext& c) -> Grads {
-        // ATen's mask says which inputs require grad; the context does not
-        // tell, so every present input gets a gradient computed.
+        // As ATen does, compute only the gradients that are wanted.
         bool has_bias = c.arg(2).is_value();
+        bool want[3] = {c.needs_grad(0), c.needs_grad(1), c.needs_grad(2)};
         Argument bias_sizes =
             has_bias ? Argument::IntList(c.b.type(c.input(2)).shape) : Argument::None();
         std::vector<ValueId> g = c.b.MultiOp(
             "aten.convolution_backward.default",
             {V::V(c.grad(0)), V::V(c.input(0)), V::V(c.input(1)), bias_sizes, c.arg(3), c.arg(4),
-             c.arg(5), c.arg(6), c.arg(7), c.arg(8), MaskArg(true, true, has_bias)});
+             c.arg(5), c.arg(6), c.arg(7), c.arg(8), MaskArg(want[0], want[1], want[2])});
         if (!c.b.ok()) return {};
-        Grads grads = {{0, g[0]}, {1, g[1]}};
-        if (has_bias) grads.push_back({2, g[2]});
+        Grads grads;
+        for (int i = 0; i < 3; ++i) {
+          if (want[i]) grads.push_back({i, g[i]});
+        }
         return grads;
       });
 
@@ -766,15 +768,17 @@ void DefineNormalization(OpRegistry& r) {
       .Derivative([](DerivativeContext& c) -> Grads {
         // As in PyTorch, gradients reaching mean and rstd are ignored.
         if (!c.has_grad(0)) return {};
-        bool has_weight = c.arg(2).is_value(), has_bias = c.arg(3).is_value();
+        bool want[3] = {c.needs_grad(0), c.needs_grad(2), c.needs_grad(3)};
         std::vector<ValueId> g = c.b.MultiOp(
             "aten.native_layer_norm_backward.default",
             {V::V(c.grad(0)), V::V(c.input(0)), c.arg(1), V::V(c.output(1)), V::V(c.output(2)),
-             c.arg(2), c.arg(3), MaskArg(true, has_weight, has_bias)});
+             c.arg(2), c.arg(3), MaskArg(want[0], want[1], want[2])});
         if (!c.b.ok()) return {};
-        Grads grads = {{0, g[0]}};
-        if (has_weight) grads.push_back({2, g[1]});
-        if (has_bias) grads.push_back({3, g[2]});
+        Grads grads;
+        const int arg_of[3] = {0, 2, 3};
+        for (int i = 0; i < 3; ++i) {
+          if (want[i]) grads.push_back({arg_of[i], g[i]});
+        }
         return grads;
       });
 
@@ -817,15 +821,16 @@ void DefineNormalization(OpRegistry& r) {
       })
       .Derivative([](DerivativeContext& c) -> Grads {
         if (!c.has_grad(0)) return {};
-        bool has_weight = c.arg(1).is_value(), has_bias = c.arg(2).is_value();
+        bool want[3] = {c.needs_grad(0), c.needs_grad(1), c.needs_grad(2)};
         std::vector<ValueId> g = c.b.MultiOp(
             "aten.native_batch_norm_backward.default",
             {V::V(c.grad(0)), V::V(c.input(0)), c.arg(1), c.arg(3), c.arg(4), V::V(c.output(1)),
-             V::V(c.output(2)), c.arg(5), c.arg(7), MaskArg(true, has_weight, has_bias)});
+             V::V(c.output(2)), c.arg(5), c.arg(7), MaskArg(want[0], want[1], want[2])});
         if (!c.b.ok()) return {};
-        Grads grads = {{0, g[0]}};
-        if (has_weight) grads.push_back({1, g[1]});
-        if (has_bias) grads.push_back({2, g[2]});
+        Grads grads;
+        for (int i = 0; i < 3; ++i) {
+          if (want[i]) grads.push_back({i, g[i]});
+        }
         return grads;
       });
 

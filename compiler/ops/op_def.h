@@ -88,9 +88,15 @@ using Grads = std::vector<InputGrad>;
 // graph. Forward values (inputs and outputs) are usable as they are.
 class DerivativeContext {
  public:
+  // `needs_grad(v)`: whether forward value v wants a gradient (requires
+  // grad); formulas may skip work for inputs that do not.
   DerivativeContext(GraphBuilder& builder, const ir::Node& node,
-                    std::vector<ir::ValueId> output_grads)
-      : b(builder), node_(node), output_grads_(std::move(output_grads)) {}
+                    std::vector<ir::ValueId> output_grads,
+                    std::function<bool(ir::ValueId)> needs_grad)
+      : b(builder),
+        node_(node),
+        output_grads_(std::move(output_grads)),
+        needs_grad_(std::move(needs_grad)) {}
 
   GraphBuilder& b;
   const ir::Node& node() const { return node_; }
@@ -102,12 +108,15 @@ class DerivativeContext {
   bool has_grad(int i) const { return output_grads_[i] != kNoValue; }
   // The gradient of output i, or zeros of its type when none flows in.
   ir::ValueId GradOrZeros(int i);
+  // Whether tensor argument i wants a gradient (false for non-tensors).
+  bool needs_grad(int i) const { return node_.args[i].is_value() && needs_grad_(input(i)); }
 
   static constexpr ir::ValueId kNoValue = -1;
 
  private:
   const ir::Node& node_;
   std::vector<ir::ValueId> output_grads_;
+  std::function<bool(ir::ValueId)> needs_grad_;
 };
 
 // Emits the backward of one node (derivatives.yaml's job). Returns gradients

@@ -90,7 +90,15 @@ absl::StatusOr<JointGraph> BuildJointGraph(const ir::Graph& forward, int num_use
     ir::Node joint_node = node;
     for (ir::Argument& a : joint_node.args) a = ir::RemapArgument(a, map);
     for (ValueId& v : joint_node.outputs) v = map[v];
-    ops::DerivativeContext context(b, joint_node, output_grads);
+    // Joint values of forward values: the forward's nodes were copied first.
+    ops::DerivativeContext context(b, joint_node, output_grads, [&](ValueId joint_value) {
+      for (const ir::Argument& arg : node.args) {
+        bool found = false;
+        ir::ForEachValue(arg, [&](ValueId v) { found = found || (map[v] == joint_value && rg[v]); });
+        if (found) return true;
+      }
+      return false;
+    });
     ops::Grads grads = def->derivative(context);
     for (const ops::InputGrad& ig : grads) {
       if (ig.grad == kNone || !b.ok()) continue;
