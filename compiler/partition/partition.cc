@@ -328,14 +328,6 @@ absl::StatusOr<Partitioned> Extract(const JointAnalysis& a, Cut cut) {
   const ir::Graph& g = a.graph();
   const pipeline::Traced& traced = a.traced();
   const passes::JointGraph& joint = traced.joint;
-  std::sort(cut.saved.begin(), cut.saved.end());  // Definition order, deterministic.
-  Partitioned p;
-  p.num_user_outputs = traced.num_user_outputs;
-  p.write_back_inputs = traced.write_back_inputs;
-  p.tangent_outputs = joint.tangent_outputs;
-  p.grad_inputs = joint.grad_inputs;
-  p.num_saved = static_cast<int>(cut.saved.size());
-
   // Which nodes each program needs: ancestors of its outputs, stopping at
   // its inputs.
   auto needed_nodes = [&](const std::vector<ValueId>& outputs, const std::vector<bool>& given) {
@@ -355,6 +347,41 @@ absl::StatusOr<Partitioned> Extract(const JointAnalysis& a, Cut cut) {
     }
     return need;
   };
+
+  // Keep the saved values the backward really reads (a cut may cross
+  // zero-cost edges it does not need), in definition order.
+  std::vector<ValueId> bwd_outputs(g.outputs().begin() + joint.num_forward_outputs,
+                                   g.outputs().end());
+  {
+    std::vector<bool> given(g.values().size(), false), read(g.values().size(), false);
+    for (ValueId v : cut.saved) given[v] = true;
+    for (size_t i = joint.num_primals; i < g.inputs().size(); ++i) given[g.inputs()[i].value] = true;
+    std::vector<bool> need = needed_nodes(bwd_outputs, given);
+    for (size_t i = 0; i < g.nodes().size(); ++i) {
+      if (!need[i]) continue;
+      for (const ir::Argument& arg : g.node(i).args) {
+        ir::ForEachValue(arg, [&](ValueId u) { read[u] = true; });
+      }
+    }
+    for (ValueId v : bwd_outputs) read[v] = true;
+    std::vector<size_t> order(cut.saved.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(),
+              [&](size_t x, size_t y) { return cut.saved[x] < cut.saved[y]; });
+    Cut kept;
+    for (size_t i : order) {
+      if (!read[cut.saved[i]]) continue;
+      kept.saved.push_back(cut.saved[i]);
+      kept.reasons.push_back(cut.reasons[i]);
+    }
+    cut = std::move(kept);
+  }
+  Partitioned p;
+  p.num_user_outputs = traced.num_user_outputs;
+  p.write_back_inputs = traced.write_back_inputs;
+  p.tangent_outputs = joint.tangent_outputs;
+  p.grad_inputs = joint.grad_inputs;
+  p.num_saved = static_cast<int>(cut.saved.size());
 
   // Forward: primals -> forward outputs, saved values.
   {
@@ -399,7 +426,7 @@ absl::StatusOr<Partitioned> Extract(const JointAnalysis& a, Cut cut) {
       given[in.value] = true;
       map.Set(in.value, p.backward.AddInput(in.name, g.type(in.value), false, in.label));
     }
-    std::vector<ValueId> outputs(g.outputs().begin() + joint.num_forward_outputs, g.outputs().end());
+    const std::vector<ValueId>& outputs = bwd_outputs;
     in_backward = needed_nodes(outputs, given);
     for (size_t i = 0; i < g.nodes().size(); ++i) {
       if (!in_backward[i]) continue;
