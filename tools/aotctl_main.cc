@@ -55,6 +55,16 @@ int main(int argc, char** argv) {
   partition->add_flag("--compare", partition_compare,
                       "A table of saved bytes per file, next to functorch's");
 
+  std::string compile_file, compile_output;
+  bool compile_local = false, compile_source = false;
+  CLI::App* compile = app.add_subcommand("compile", "Compile a graph into an artifact");
+  compile->add_option("FILE", compile_file)->required();
+  compile->add_flag("--local", compile_local, "Compile in this process, without a server");
+  compile->add_option("--partitioner", partitioner, "default or min_cut")->capture_default_str();
+  compile->add_option("--memory-budget", memory_budget, "0..1, for min_cut")->capture_default_str();
+  compile->add_option("-o,--output", compile_output, "Write the artifact here");
+  compile->add_flag("--source", compile_source, "Print the generated C++");
+
   bool ops_markdown = false;
   CLI::App* ops = app.add_subcommand("ops", "List the op library and what each op declares");
   ops->add_flag("--markdown", ops_markdown, "A Markdown table");
@@ -74,6 +84,13 @@ int main(int argc, char** argv) {
     }
     return Finish(aotd::tools::PartitionCommand(partition_files[0], partitioner, memory_budget,
                                                 partition_json, std::cout));
+  }
+  if (compile->parsed()) {
+    if (!compile_local) {
+      return Finish(absl::UnimplementedError("compiling through a server is not available yet: use --local"));
+    }
+    return Finish(aotd::tools::CompileCommand(compile_file, partitioner, memory_budget,
+                                              compile_output, compile_source, std::cout));
   }
   if (ops->parsed()) return Finish(aotd::tools::OpsCommand(ops_markdown, std::cout));
   return 2;

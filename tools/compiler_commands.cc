@@ -11,7 +11,9 @@
 #include "compiler/ir/text.h"
 #include "compiler/ops/registry.h"
 #include "compiler/partition/partition.h"
+#include "compiler/pipeline/compile.h"
 #include "compiler/pipeline/trace.h"
+#include "compiler/toolchain/toolchain.h"
 #include "nlohmann/json.hpp"
 
 namespace aotd::tools {
@@ -161,6 +163,32 @@ absl::Status PartitionCompareCommand(const std::vector<std::string>& files, std:
                   static_cast<long long>(m.report.saved_new_storage_bytes));
     out << line;
   }
+  return absl::OkStatus();
+}
+
+absl::Status CompileCommand(const std::string& file, const std::string& partitioner,
+                            double memory_budget, const std::string& output, bool print_source,
+                            std::ostream& out) {
+  ASSIGN_OR_RETURN(partition::Strategy strategy, partition::ParseStrategy(partitioner));
+  ASSIGN_OR_RETURN(ir::Graph forward, frontend::LoadGraphFile(file));
+  std::unique_ptr<toolchain::Toolchain> tc = toolchain::NewSystemToolchain();
+  pipeline::CompileOptions options;
+  options.partition = {strategy, memory_budget};
+  ASSIGN_OR_RETURN(proto::Artifact artifact, pipeline::Compile(forward, options, *tc));
+  if (print_source) out << artifact.source();
+  if (!output.empty()) {
+    std::ofstream f(output, std::ios::binary);
+    if (!artifact.SerializeToOstream(&f) || !f.flush()) {
+      return absl::UnavailableError(absl::StrCat("cannot write ", output));
+    }
+  }
+  out << file << ": " << artifact.shared_object().size() << " bytes of code;";
+  for (const proto::StageTiming& t : artifact.timings()) {
+    char line[64];
+    std::snprintf(line, sizeof line, " %s %.3fs", t.stage().c_str(), t.seconds());
+    out << line;
+  }
+  out << "\n";
   return absl::OkStatus();
 }
 

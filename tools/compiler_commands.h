@@ -26,6 +26,13 @@ absl::Status PartitionCommand(const std::string& file, const std::string& partit
 // functorch's from the reference.json beside it: one table.
 absl::Status PartitionCompareCommand(const std::vector<std::string>& files, std::ostream& out);
 
+// Compiles FILE locally (no server) into a sealed artifact; writes it to
+// `output` when not empty, prints the generated C++ when `print_source`, and
+// prints a summary line with stage timings.
+absl::Status CompileCommand(const std::string& file, const std::string& partitioner,
+                            double memory_budget, const std::string& output, bool print_source,
+                            std::ostream& out);
+
 // Prints every op in the registry with what it declares (schema, inference,
 // kernel, derivative, decomposition): a Markdown table, or one line per op.
 absl::Status OpsCommand(bool markdown, std::ostream& out);

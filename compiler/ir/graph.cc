@@ -1,5 +1,6 @@
 #include "compiler/ir/graph.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -36,6 +37,25 @@ bool TensorType::IsContiguous() const {
     expected *= shape[i];
   }
   return true;
+}
+
+bool TensorType::IsDense() const {
+  if (strides.size() != shape.size()) return false;
+  std::vector<int> dims;
+  for (int i = 0; i < Rank(); ++i) {
+    if (shape[i] != 1) dims.push_back(i);
+  }
+  std::sort(dims.begin(), dims.end(), [&](int a, int b) { return strides[a] > strides[b]; });
+  int64_t expected = 1;
+  for (auto it = dims.rbegin(); it != dims.rend(); ++it) {
+    if (strides[*it] != expected) return false;
+    expected *= shape[*it];
+  }
+  return true;
+}
+
+TensorType TensorType::StoredLayout() const {
+  return IsDense() ? *this : Contiguous(dtype, shape);
 }
 
 bool TensorType::operator==(const TensorType& other) const {

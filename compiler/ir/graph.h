@@ -39,6 +39,13 @@ struct TensorType {
   int64_t NumElements() const;
   int64_t ByteSize() const { return NumElements() * ItemSize(dtype); }
   bool IsContiguous() const;
+  // Whether the strides lay the elements out without gaps or overlap: some
+  // permutation of the dims is contiguous (size-1 dims ignored).
+  bool IsDense() const;
+  // The layout a stored copy of such a tensor takes: these strides when
+  // dense, else contiguous. Program outputs, saved activations and tangents
+  // all use it, so producer and consumer agree.
+  TensorType StoredLayout() const;
   bool operator==(const TensorType& other) const;
   bool operator!=(const TensorType& other) const { return !(*this == other); }
 };

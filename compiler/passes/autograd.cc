@@ -52,10 +52,9 @@ absl::StatusOr<JointGraph> BuildJointGraph(const ir::Graph& forward, int num_use
     ValueId out = forward.outputs()[i];
     if (!rg[out]) continue;
     joint.tangent_outputs.push_back(i);
+    // A tangent has the layout its output is stored in.
     seeds.push_back(g.AddInput(absl::StrCat("tangents_", joint.tangent_outputs.size()),
-                               ir::TensorType::Contiguous(forward.type(out).dtype,
-                                                          forward.type(out).shape),
-                               false));
+                               forward.type(out).StoredLayout(), false));
   }
   for (const ir::Node& node : forward.nodes()) ir::CopyNode(forward, node, map, g, map);
 

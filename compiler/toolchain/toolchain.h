@@ -28,10 +28,10 @@ class Toolchain {
 
 struct SystemToolchainOptions {
   std::string compiler = "/usr/bin/g++";
-  std::string target_cpu = "x86-64-v3";  // -march value.
+  std::string target_cpu = "native";  // -march value.
   std::vector<std::string> flags = {"-std=c++17", "-O3", "-fPIC", "-shared", "-fopenmp",
                                     "-fno-math-errno"};
-  std::vector<std::string> libs = {"-lopenblas", "-lsleef", "-lm"};
+  std::vector<std::string> libs = {"-lopenblas", "-lsleefgnuabi", "-lm"};
   absl::Duration time_limit = absl::Seconds(120);
   int64_t memory_limit_bytes = int64_t{4} << 30;
   std::string temp_root = "/tmp";  // Each compile gets its own folder here.

@@ -1,0 +1,464 @@
+#include "compiler/codegen/codegen.h"
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "compiler/codegen/element.h"
+#include "compiler/codegen/prelude.h"
+#include "compiler/ir/rewrite.h"
+#include "compiler/ops/op_def.h"
+#include "compiler/ops/registry.h"
+
+namespace aotd::codegen {
+namespace {
+
+using ir::Dims;
+using ir::ValueId;
+
+int64_t StorageElements(const ir::TensorType& t) {
+  int64_t n = 1;
+  for (int i = 0; i < t.Rank(); ++i) {
+    if (t.shape[i] == 0) return 0;
+    n += (t.shape[i] - 1) * t.strides[i];
+  }
+  return n;
+}
+
+// How a value is held while a program runs.
+enum class Place {
+  kInput,   // A caller's input buffer.
+  kView,    // Another value's storage, at an offset with its own strides.
+  kInline,  // Computed where it is used; never stored.
+  kBuffer,  // Its own storage: a caller's output buffer or the workspace.
+};
+
+class ProgramEmitter {
+ public:
+  ProgramEmitter(const ir::Graph& g, std::string name, OutputLayout layout)
+      : g_(g), name_(std::move(name)), layout_(layout), n_(g.values().size()) {}
+
+  absl::StatusOr<std::string> Emit() {
+    RETURN_IF_ERROR(Classify());
+    PlanMemory();
+    RETURN_IF_ERROR(EmitBody());
+    return absl::StrCat("static int ", name_, "(void* const* in, void* const* out) {\n", body_,
+                        "  return 0;\n}\n");
+  }
+
+ private:
+  const ops::OpDef& Def(const ir::Node& node) { return *ops::OpRegistry::Global().Find(node.op); }
+
+  // A view of its (first) input: offsets and strides only.
+  static bool IsViewOp(const std::string& op) {
+    static const char* const kViews[] = {
+        "aten.view.default",      "aten._unsafe_view.default", "aten._reshape_alias.default",
+        "aten.t.default",         "aten.transpose.int",        "aten.permute.default",
+        "aten.expand.default",    "aten.squeeze.default",      "aten.squeeze.dim",
+        "aten.unsqueeze.default", "aten.select.int",           "aten.slice.Tensor",
+        "aten.split.Tensor",      "aten.split_with_sizes.default", "aten.alias.default",
+        "aten.detach.default",    "aten.flatten.using_ints",   "aten.as_strided.default"};
+    for (const char* v : kViews) {
+      if (op == v) return true;
+    }
+    return false;
+  }
+
+  absl::Status Classify() {
+    place_.assign(n_, Place::kBuffer);
+    offset_.assign(n_, 0);
+    base_.resize(n_);
+    users_.assign(n_, {});
+    for (size_t i = 0; i < n_; ++i) base_[i] = static_cast<ValueId>(i);
+    for (size_t i = 0; i < g_.nodes().size(); ++i) {
+      for (const ir::Argument& a : g_.node(i).args) {
+        ir::ForEachValue(a, [&](ValueId v) { users_[v].push_back(static_cast<int>(i)); });
+      }
+    }
+    std::vector<int> output_uses(n_, 0);
+    for (ValueId v : g_.outputs()) ++output_uses[v];
+    for (const ir::Input& in : g_.inputs()) place_[in.value] = Place::kInput;
+
+    for (const ir::Node& node : g_.nodes()) {
+      for (ValueId v : node.outputs) RETURN_IF_ERROR(CType(g_.type(v).dtype).status());
+      const ValueId out = node.outputs[0];
+      if (IsViewOp(node.op) || (node.op == "aten.reshape.default" && ReshapeIsView(node))) {
+        ValueId src = node.args[0].AsValue();
+        if (place_[src] == Place::kInline) place_[src] = Place::kBuffer;
+        for (size_t k = 0; k < node.outputs.size(); ++k) {
+          ValueId v = node.outputs[k];
+          place_[v] = Place::kView;
+          base_[v] = base_[src];
+          offset_[v] = offset_[src] + ViewOffset(node, static_cast<int>(k));
+        }
+        continue;
+      }
+      if (HasElementLowering(node.op) && node.outputs.size() == 1) {
+        // Inline when used once, by a loop that can compute it in place.
+        bool single = users_[out].size() == 1 && output_uses[out] == 0;
+        if (single) {
+          const ir::Node& user = g_.node(users_[out][0]);
+          if (HasElementLowering(user.op) || IsReduction(user.op)) place_[out] = Place::kInline;
+        }
+        continue;
+      }
+      if (!IsReduction(node.op)) {
+        return absl::UnimplementedError(
+            absl::StrCat("code generation for ", node.op, " is not supported yet"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  static bool IsReduction(const std::string& op) {
+    return op == "aten.sum.dim_IntList" || op == "aten.sum.default" || op == "aten.mean.dim" ||
+           op == "aten.mean.default" || op == "aten.amax.default" || op == "aten.amin.default";
+  }
+
+  // A reshape is a view when its input is laid out contiguously.
+  bool ReshapeIsView(const ir::Node& node) const {
+    const ir::TensorType& in = g_.type(node.args[0].AsValue());
+    return in.IsContiguous() && g_.type(node.outputs[0]).IsContiguous() &&
+           place_[node.args[0].AsValue()] != Place::kView;
+  }
+
+  // The storage offset (in elements) a view op adds to its input's.
+  int64_t ViewOffset(const ir::Node& node, int output) const {
+    const ir::TensorType& in = g_.type(node.args[0].AsValue());
+    auto dim_of = [&](int arg) {
+      int64_t d = node.args[arg].AsInt();
+      return d < 0 ? d + in.Rank() : d;
+    };
+    if (node.op == "aten.select.int") {
+      int64_t d = dim_of(1), index = node.args[2].AsInt();
+      if (index < 0) index += in.shape[d];
+      return index * in.strides[d];
+    }
+    if (node.op == "aten.slice.Tensor") {
+      int64_t d = dim_of(1), size = in.shape[d];
+      int64_t start = node.args[2].is_none() ? 0 : node.args[2].AsInt();
+      if (start < 0) start += size;
+      start = std::clamp<int64_t>(start, 0, size);
+      return start * in.strides[d];
+    }
+    if (node.op == "aten.split.Tensor" || node.op == "aten.split_with_sizes.default") {
+      int64_t d = dim_of(2);
+      int64_t before = 0;
+      for (int k = 0; k < output; ++k) before += g_.type(node.outputs[k]).shape[d];
+      return before * in.strides[d];
+    }
+    if (node.op == "aten.as_strided.default") {
+      return (node.args[3].is_none() ? 0 : node.args[3].AsInt()) - offset_[node.args[0].AsValue()];
+    }
+    return 0;
+  }
+
+  // Workspace offsets for buffers that are not program outputs, reused by
+  // liveness (first fit over byte ranges).
+  void PlanMemory() {
+    out_slot_.assign(n_, -1);
+    for (size_t j = 0; j < g_.outputs().size(); ++j) {
+      ValueId v = g_.outputs()[j];
+      if (place_[v] == Place::kBuffer && out_slot_[v] < 0 && g_.value(v).node >= 0 &&
+          ProgramOutputType(g_, static_cast<int>(j), layout_) == g_.type(v)) {
+        out_slot_[v] = static_cast<int>(j);
+      }
+    }
+    // Where each node's reads happen: an inline node reads inside the loop
+    // of the node that materializes it.
+    const int num_nodes = static_cast<int>(g_.nodes().size());
+    std::vector<int> reads_at(num_nodes);
+    for (int i = num_nodes - 1; i >= 0; --i) {
+      ValueId out = g_.node(i).outputs[0];
+      reads_at[i] = place_[out] == Place::kInline ? reads_at[users_[out][0]] : i;
+    }
+    // Last loop reading each storage (views keep their base alive).
+    std::vector<int> last_use(n_, -1);
+    for (int i = 0; i < num_nodes; ++i) {
+      for (const ir::Argument& a : g_.node(i).args) {
+        ir::ForEachValue(a, [&](ValueId v) {
+          last_use[base_[v]] = std::max(last_use[base_[v]], reads_at[i]);
+        });
+      }
+    }
+    for (ValueId v : g_.outputs()) last_use[base_[v]] = static_cast<int>(g_.nodes().size());
+    struct Block {
+      int64_t start, end;
+      int free_after;
+    };
+    std::vector<Block> live;
+    ws_offset_.assign(n_, -1);
+    for (size_t i = 0; i < g_.nodes().size(); ++i) {
+      for (ValueId v : g_.node(i).outputs) {
+        if (place_[v] != Place::kBuffer || out_slot_[v] >= 0) continue;
+        const ir::TensorType& t = g_.type(v);
+        int64_t bytes = (StorageElements(t) * ir::ItemSize(t.dtype) + 63) / 64 * 64;
+        live.erase(std::remove_if(live.begin(), live.end(),
+                                  [&](const Block& b) { return b.free_after < static_cast<int>(i); }),
+                   live.end());
+        std::sort(live.begin(), live.end(), [](const Block& a, const Block& b) { return a.start < b.start; });
+        int64_t at = 0;
+        for (const Block& b : live) {
+          if (at + bytes <= b.start) break;
+          at = std::max(at, b.end);
+        }
+        ws_offset_[v] = at;
+        live.push_back({at, at + bytes, last_use[v]});
+        workspace_bytes_ = std::max(workspace_bytes_, at + bytes);
+      }
+    }
+  }
+
+  std::string Ptr(ValueId v) const { return absl::StrCat("v", v); }
+  std::string Ty(ValueId v) const { return CType(g_.type(v).dtype).value_or("double"); }
+
+  // Declares the data pointer of a stored value (input, buffer or view).
+  void Declare(ValueId v) {
+    std::string t = Ty(v);
+    switch (place_[v]) {
+      case Place::kInput:
+        absl::StrAppend(&body_, "  ", t, "* ", Ptr(v), " = static_cast<", t, "*>(in[",
+                        g_.value(v).index, "]);\n");
+        break;
+      case Place::kView:
+        absl::StrAppend(&body_, "  ", t, "* ", Ptr(v), " = reinterpret_cast<", t, "*>(",
+                        Ptr(base_[v]), ") + ", offset_[v], ";\n");
+        break;
+      case Place::kBuffer:
+        if (out_slot_[v] >= 0) {
+          absl::StrAppend(&body_, "  ", t, "* ", Ptr(v), " = static_cast<", t, "*>(out[",
+                          out_slot_[v], "]);\n");
+        } else {
+          absl::StrAppend(&body_, "  ", t, "* ", Ptr(v), " = reinterpret_cast<", t, "*>(ws + ",
+                          ws_offset_[v], ");\n");
+        }
+        break;
+      case Place::kInline:
+        break;
+    }
+  }
+
+  // The element of value v at a multi-index given per dim as a C++
+  // expression ("0" for broadcast dims), with inline producers expanded.
+  absl::StatusOr<std::string> Element(ValueId v, const std::vector<std::string>& index) {
+    if (place_[v] != Place::kInline) {
+      const ir::TensorType& t = g_.type(v);
+      std::vector<std::string> terms;
+      for (int d = 0; d < t.Rank(); ++d) {
+        if (index[d] == "0" || t.strides[d] == 0) continue;
+        terms.push_back(t.strides[d] == 1 ? index[d] : absl::StrCat(index[d], " * ", t.strides[d]));
+      }
+      return absl::StrCat(Ptr(v), "[", terms.empty() ? "0" : absl::StrJoin(terms, " + "), "]");
+    }
+    const ir::Node& node = g_.node(g_.value(v).node);
+    const Dims& shape = g_.type(v).shape;
+    ElementCall call{g_, node, std::vector<std::string>(node.args.size())};
+    for (size_t i = 0; i < node.args.size(); ++i) {
+      if (!node.args[i].is_value()) continue;
+      ValueId operand = node.args[i].AsValue();
+      ASSIGN_OR_RETURN(call.operands[i], Element(operand, Broadcast(index, shape, g_.type(operand).shape)));
+    }
+    return LowerElement(call);
+  }
+
+  // The index of an operand of shape `from` broadcast to `to`, given the
+  // index into `to`.
+  static std::vector<std::string> Broadcast(const std::vector<std::string>& index, const Dims& to,
+                                            const Dims& from) {
+    std::vector<std::string> out(from.size());
+    size_t lead = to.size() - from.size();
+    for (size_t k = 0; k < from.size(); ++k) out[k] = from[k] == 1 ? "0" : index[k + lead];
+    return out;
+  }
+
+  // Loops over `shape`: opens them into body_, returns the index names.
+  std::vector<std::string> OpenLoops(const Dims& shape, int64_t work) {
+    std::vector<std::string> index;
+    std::string indent = "  ";
+    for (size_t d = 0; d < shape.size(); ++d) {
+      std::string i = absl::StrCat("i", d);
+      index.push_back(i);
+      if (d == 0 && shape.size() > 1 && work > (1 << 15)) {
+        absl::StrAppend(&body_, indent, "#pragma omp parallel for\n");
+      } else if (d + 1 == shape.size()) {
+        absl::StrAppend(&body_, indent,
+                        shape.size() == 1 && work > (1 << 15) ? "#pragma omp parallel for simd\n"
+                                                              : "#pragma omp simd\n");
+      }
+      absl::StrAppend(&body_, indent, "for (int64_t ", i, " = 0; ", i, " < ", shape[d], "; ++", i,
+                      ") {\n");
+      indent += "  ";
+    }
+    return index;
+  }
+  void CloseLoops(size_t depth) {
+    for (size_t d = depth; d > 0; --d) absl::StrAppend(&body_, std::string(2 * d, ' '), "}\n");
+  }
+
+  std::string Offset(const ir::TensorType& t, const std::vector<std::string>& index) {
+    std::vector<std::string> terms;
+    for (int d = 0; d < t.Rank(); ++d) {
+      if (t.shape[d] == 1 || t.strides[d] == 0) continue;
+      terms.push_back(t.strides[d] == 1 ? index[d] : absl::StrCat(index[d], " * ", t.strides[d]));
+    }
+    return terms.empty() ? "0" : absl::StrJoin(terms, " + ");
+  }
+
+  // dst[...] = v[...] over v's shape; dst laid out as `dst_type`.
+  absl::Status EmitStore(const std::string& dst, const ir::TensorType& dst_type, ValueId v) {
+    const ir::TensorType& t = g_.type(v);
+    std::vector<std::string> index = OpenLoops(t.shape, t.NumElements());
+    ASSIGN_OR_RETURN(std::string element, Element(v, index));
+    absl::StrAppend(&body_, std::string(2 * (t.Rank() + 1), ' '), dst, "[",
+                    Offset(dst_type, index), "] = ", element, ";\n");
+    CloseLoops(t.Rank());
+    return absl::OkStatus();
+  }
+
+  absl::Status EmitReduction(const ir::Node& node) {
+    ValueId in = node.args[0].AsValue(), out = node.outputs[0];
+    const ir::TensorType& it = g_.type(in);
+    const ir::TensorType& ot = g_.type(out);
+    std::vector<int64_t> dims;
+    bool keepdim = false;
+    if (node.op == "aten.sum.dim_IntList" || node.op == "aten.mean.dim" ||
+        node.op == "aten.amax.default" || node.op == "aten.amin.default") {
+      if (!node.args[1].is_none()) {
+        for (int64_t d : node.args[1].AsIntList()) dims.push_back(d < 0 ? d + it.Rank() : d);
+      }
+      keepdim = node.args[2].AsBool();
+    }
+    if (dims.empty()) {
+      for (int d = 0; d < it.Rank(); ++d) dims.push_back(d);
+    }
+    std::vector<bool> reduced(it.Rank(), false);
+    for (int64_t d : dims) reduced[d] = true;
+    Dims kept;
+    int64_t count = 1;
+    for (int d = 0; d < it.Rank(); ++d) {
+      if (reduced[d]) count *= it.shape[d];
+      else kept.push_back(it.shape[d]);
+    }
+    bool is_max = node.op == "aten.amax.default", is_min = node.op == "aten.amin.default";
+    bool is_mean = node.op == "aten.mean.dim" || node.op == "aten.mean.default";
+    std::string acc_t = ir::IsFloatingPoint(ot.dtype) ? "double" : Ty(out);
+    std::vector<std::string> outer = OpenLoops(kept, ot.NumElements() * count);
+    std::string indent(2 * (kept.size() + 1), ' ');
+    std::string init = is_max ? "-std::numeric_limits<double>::infinity()"
+                       : is_min ? "std::numeric_limits<double>::infinity()"
+                                : "0";
+    absl::StrAppend(&body_, indent, acc_t, " acc = ", init, ";\n");
+    // Inner loops over the reduced dims.
+    std::vector<std::string> index(it.Rank());
+    size_t k = 0;
+    int depth = 0;
+    for (int d = 0; d < it.Rank(); ++d) {
+      if (!reduced[d]) {
+        index[d] = outer[k++];
+        continue;
+      }
+      index[d] = absl::StrCat("r", d);
+      absl::StrAppend(&body_, indent, std::string(2 * depth, ' '), "for (int64_t r", d,
+                      " = 0; r", d, " < ", it.shape[d], "; ++r", d, ") {\n");
+      ++depth;
+    }
+    ASSIGN_OR_RETURN(std::string element, Element(in, index));
+    std::string x = absl::StrCat("static_cast<", acc_t, ">(", element, ")");
+    std::string inner(2 * depth, ' ');
+    if (is_max || is_min) {
+      absl::StrAppend(&body_, indent, inner, "{ ", acc_t, " x = ", x, "; if (x != x || x ",
+                      is_max ? ">" : "<", " acc || acc != acc) acc = (acc != acc) ? acc : x; }\n");
+    } else {
+      absl::StrAppend(&body_, indent, inner, "acc += ", x, ";\n");
+    }
+    for (int d = depth; d > 0; --d) absl::StrAppend(&body_, indent, std::string(2 * (d - 1), ' '), "}\n");
+    // The result's index: kept dims, with 0 for dims kept as size 1.
+    std::vector<std::string> out_index;
+    k = 0;
+    for (int d = 0; d < it.Rank(); ++d) {
+      if (!reduced[d]) out_index.push_back(outer[k++]);
+      else if (keepdim) out_index.push_back("0");
+    }
+    std::string value = is_mean ? absl::StrCat("acc / ", count, ".0") : "acc";
+    absl::StrAppend(&body_, indent, Ptr(out), "[", Offset(ot, out_index), "] = static_cast<",
+                    Ty(out), ">(", value, ");\n");
+    CloseLoops(kept.size());
+    return absl::OkStatus();
+  }
+
+  absl::Status EmitBody() {
+    if (workspace_bytes_ > 0) {
+      absl::StrAppend(&body_, "  char* ws = static_cast<char*>(std::aligned_alloc(64, ",
+                      workspace_bytes_, "));\n  if (ws == nullptr) return 1;\n");
+    }
+    for (const ir::Input& in : g_.inputs()) Declare(in.value);
+    for (const ir::Node& node : g_.nodes()) {
+      for (ValueId v : node.outputs) Declare(v);
+      ValueId out = node.outputs[0];
+      if (place_[out] != Place::kBuffer) continue;
+      if (IsReduction(node.op)) {
+        RETURN_IF_ERROR(EmitReduction(node));
+      } else {
+        // A pointwise root: its loop computes the inline chain behind it.
+        place_[out] = Place::kInline;
+        absl::Status s = EmitStore(Ptr(out), g_.type(out), out);
+        place_[out] = Place::kBuffer;
+        RETURN_IF_ERROR(s);
+      }
+    }
+    // Outputs not computed in place: copy them out contiguously.
+    for (size_t j = 0; j < g_.outputs().size(); ++j) {
+      ValueId v = g_.outputs()[j];
+      if (out_slot_[v] == static_cast<int>(j)) continue;
+      std::string dst = absl::StrCat("o", j);
+      absl::StrAppend(&body_, "  ", Ty(v), "* ", dst, " = static_cast<", Ty(v), "*>(out[", j, "]);\n");
+      RETURN_IF_ERROR(EmitStore(dst, ProgramOutputType(g_, static_cast<int>(j), layout_), v));
+    }
+    if (workspace_bytes_ > 0) absl::StrAppend(&body_, "  std::free(ws);\n");
+    return absl::OkStatus();
+  }
+
+  const ir::Graph& g_;
+  std::string name_;
+  OutputLayout layout_;
+  size_t n_;
+  std::vector<Place> place_;
+  std::vector<int64_t> offset_;
+  std::vector<ValueId> base_;
+  std::vector<std::vector<int>> users_;
+  std::vector<int> out_slot_;
+  std::vector<int64_t> ws_offset_;
+  int64_t workspace_bytes_ = 0;
+  std::string body_;
+};
+
+}  // namespace
+
+ir::TensorType ProgramOutputType(const ir::Graph& program, int i, OutputLayout layout) {
+  const ir::TensorType& t = program.type(program.outputs()[i]);
+  return layout == OutputLayout::kStored ? t.StoredLayout()
+                                         : ir::TensorType::Contiguous(t.dtype, t.shape);
+}
+
+absl::StatusOr<std::string> EmitProgram(const ir::Graph& program, const std::string& name,
+                                        OutputLayout layout) {
+  return ProgramEmitter(program, name, layout).Emit();
+}
+
+absl::StatusOr<std::string> EmitTranslationUnit(const ir::Graph& forward,
+                                                const ir::Graph& backward) {
+  ASSIGN_OR_RETURN(std::string fw, EmitProgram(forward, "run_forward", OutputLayout::kStored));
+  ASSIGN_OR_RETURN(std::string bw, EmitProgram(backward, "run_backward", OutputLayout::kContiguous));
+  return absl::StrCat(kPrelude, "\nnamespace {\n\n", fw, "\n", bw,
+                      "\n}  // namespace\n\n"
+                      "extern \"C\" int aotd_abi_version(void) { return 1; }\n"
+                      "extern \"C\" int aotd_forward(void* const* in, void* const* out) {\n"
+                      "  return run_forward(in, out);\n}\n"
+                      "extern \"C\" int aotd_backward(void* const* in, void* const* out) {\n"
+                      "  return run_backward(in, out);\n}\n");
+}
+
+}  // namespace aotd::codegen

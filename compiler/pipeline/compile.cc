@@ -1,0 +1,109 @@
+#include "compiler/pipeline/compile.h"
+
+#include "absl/time/clock.h"
+#include "common/artifact_seal.h"
+#include "common/status_macros.h"
+#include "compiler/codegen/codegen.h"
+#include "compiler/frontend/proto_convert.h"
+#include "compiler/pipeline/trace.h"
+
+namespace aotd::pipeline {
+namespace {
+
+// Times stages into the artifact.
+class StageTimer {
+ public:
+  explicit StageTimer(proto::Artifact& artifact) : artifact_(artifact) {}
+  void Done(const char* stage) {
+    absl::Time now = absl::Now();
+    proto::StageTiming* t = artifact_.add_timings();
+    t->set_stage(stage);
+    t->set_seconds(absl::ToDoubleSeconds(now - last_));
+    last_ = now;
+  }
+
+ private:
+  proto::Artifact& artifact_;
+  absl::Time last_ = absl::Now();
+};
+
+void SetSpec(proto::TensorSpec* spec, const std::string& name, const ir::TensorType& type) {
+  spec->set_name(name);
+  proto::TensorMeta* meta = spec->mutable_meta();
+  meta->set_dtype(frontend::ToProtoDType(type.dtype));
+  for (int64_t d : type.shape) meta->add_shape(d);
+  for (int64_t s : type.strides) meta->add_strides(s);
+}
+
+void SetReport(const partition::Partitioned& p, const CompileOptions& options,
+               proto::PartitionReport* report) {
+  const partition::Report& r = p.report;
+  report->set_partitioner(options.partition.strategy == partition::Strategy::kDefault ? "default"
+                                                                                      : "min_cut");
+  report->set_memory_budget(options.partition.memory_budget);
+  for (const partition::SavedValue& s : r.saved) {
+    proto::PartitionDecision* d = report->add_saved();
+    d->set_name(s.name);
+    d->set_bytes(s.bytes);
+    d->set_new_storage(s.new_storage);
+    d->set_reason(s.reason);
+  }
+  for (const partition::RecomputedValue& v : r.recomputed) {
+    proto::PartitionDecision* d = report->add_recomputed();
+    d->set_name(v.name);
+    d->set_op(v.op);
+    d->set_reason(v.reason);
+  }
+  report->set_saved_bytes(r.saved_bytes);
+  report->set_saved_new_storage_tensors(r.saved_new_storage_tensors);
+  report->set_saved_new_storage_bytes(r.saved_new_storage_bytes);
+  report->set_recompute_flops(r.recompute_flops);
+}
+
+}  // namespace
+
+absl::StatusOr<proto::Artifact> Compile(const ir::Graph& forward, const CompileOptions& options,
+                                        toolchain::Toolchain& toolchain) {
+  proto::Artifact artifact;
+  StageTimer timer(artifact);
+  ASSIGN_OR_RETURN(Traced traced, Trace(forward));
+  timer.Done("trace");
+  ASSIGN_OR_RETURN(partition::Partitioned p, partition::Partition(traced, options.partition));
+  timer.Done("partition");
+  ASSIGN_OR_RETURN(std::string source, codegen::EmitTranslationUnit(p.forward, p.backward));
+  timer.Done("codegen");
+  ASSIGN_OR_RETURN(std::string shared_object, toolchain.CompileSharedObject(source));
+  timer.Done("cc");
+
+  artifact.set_format_version(kArtifactFormatVersion);
+  artifact.set_shared_object(std::move(shared_object));
+  artifact.set_forward_symbol("aotd_forward");
+  artifact.set_backward_symbol("aotd_backward");
+  for (const ir::Input& in : forward.inputs()) {
+    SetSpec(artifact.add_inputs(), in.name, forward.type(in.value));
+  }
+  const int num_forward_outputs = static_cast<int>(p.forward.outputs().size());
+  const int num_write_backs = static_cast<int>(p.write_back_inputs.size());
+  for (int j = 0; j < num_forward_outputs; ++j) {
+    ir::TensorType type = codegen::ProgramOutputType(p.forward, j, codegen::OutputLayout::kStored);
+    std::string name = p.forward.ValueName(p.forward.outputs()[j]);
+    if (j < p.num_user_outputs) {
+      SetSpec(artifact.add_outputs(), name, type);
+    } else if (j < p.num_user_outputs + num_write_backs) {
+      SetSpec(artifact.add_write_backs(), name, type);
+    } else {
+      SetSpec(artifact.add_saved(), name, type);
+    }
+  }
+  for (int input : p.write_back_inputs) artifact.add_write_back_inputs(input);
+  for (int output : p.tangent_outputs) artifact.add_tangent_outputs(output);
+  for (int input : p.grad_inputs) artifact.add_grad_inputs(input);
+  SetReport(p, options, artifact.mutable_partition());
+  artifact.set_target(toolchain.Fingerprint());
+  artifact.set_compiler_version(kCompilerVersion);
+  if (options.include_source) artifact.set_source(std::move(source));
+  RETURN_IF_ERROR(SealArtifact(artifact, /*signer=*/nullptr));
+  return artifact;
+}
+
+}  // namespace aotd::pipeline

@@ -1,0 +1,30 @@
+// The whole compiler: a verified forward graph in, a sealed artifact out.
+// Import is the caller's job (compiler/frontend); then, each stage timed:
+// trace (functionalize, autograd, DCE, CSE), partition, codegen, C++ compile.
+#ifndef AOTD_COMPILER_PIPELINE_COMPILE_H_
+#define AOTD_COMPILER_PIPELINE_COMPILE_H_
+
+#include "absl/status/statusor.h"
+#include "compiler/ir/graph.h"
+#include "compiler/partition/partition.h"
+#include "compiler/toolchain/toolchain.h"
+#include "proto/artifact.pb.h"
+
+namespace aotd::pipeline {
+
+// The compiler's version, part of every cache key.
+inline constexpr char kCompilerVersion[] = "aotd-compiler/0.1";
+
+struct CompileOptions {
+  partition::Options partition;
+  bool include_source = true;  // Keep the generated C++ in the artifact.
+};
+
+// Errors: those of Trace and Partition; UNIMPLEMENTED when code generation
+// does not support an op or dtype yet; the toolchain's errors.
+absl::StatusOr<proto::Artifact> Compile(const ir::Graph& forward, const CompileOptions& options,
+                                        toolchain::Toolchain& toolchain);
+
+}  // namespace aotd::pipeline
+
+#endif  // AOTD_COMPILER_PIPELINE_COMPILE_H_
