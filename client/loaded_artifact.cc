@@ -94,6 +94,19 @@ absl::Status CheckSpecs(const proto::Artifact& artifact) {
                                artifact.outputs_size(), "outputs"));
   RETURN_IF_ERROR(CheckIndices("grad_inputs", artifact.grad_inputs(),
                                num_inputs, "inputs"));
+  if (artifact.saved_inputs_size() != 0 &&
+      artifact.saved_inputs_size() != artifact.saved_size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "artifact has ", artifact.saved_inputs_size(), " saved_inputs for ",
+        artifact.saved_size(), " saved tensors"));
+  }
+  for (int k = 0; k < artifact.saved_inputs_size(); ++k) {
+    const int input = artifact.saved_inputs(k);
+    if (input < -1 || input >= num_inputs) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "artifact saved_inputs[", k, "] = ", input, " names no input"));
+    }
+  }
   absl::flat_hash_set<int> mutated;
   for (int k = 0; k < artifact.write_backs_size(); ++k) {
     const int input = artifact.write_back_inputs(k);
@@ -268,14 +281,20 @@ absl::StatusOr<ForwardResult> LoadedArtifact::Forward(
     }
   }
 
-  // Forward outputs: user outputs, then write-backs, then saved tensors.
+  // Forward outputs: user outputs, then write-backs, then the saved tensors
+  // that are not forward inputs.
   std::vector<Tensor> results;
   results.reserve(a.outputs_size() + a.write_backs_size() + a.saved_size());
-  for (const auto* specs : {&a.outputs(), &a.write_backs(), &a.saved()}) {
+  for (const auto* specs : {&a.outputs(), &a.write_backs()}) {
     for (const proto::TensorSpec& spec : *specs) {
       ASSIGN_OR_RETURN(Tensor result, AllocateFor(spec.meta()));
       results.push_back(std::move(result));
     }
+  }
+  for (int k = 0; k < a.saved_size(); ++k) {
+    if (SavedInput(k) >= 0) continue;
+    ASSIGN_OR_RETURN(Tensor result, AllocateFor(a.saved(k).meta()));
+    results.push_back(std::move(result));
   }
 
   std::vector<void*> input_data;
@@ -298,9 +317,13 @@ absl::StatusOr<ForwardResult> LoadedArtifact::Forward(
   for (int k = 0; k < a.write_backs_size(); ++k, ++result) {
     RETURN_IF_ERROR(CopyElements(*result, inputs[a.write_back_inputs(k)]));
   }
-  forward.saved = std::shared_ptr<SavedActivations>(new SavedActivations(
-      id_, std::vector<Tensor>(std::make_move_iterator(result),
-                                std::make_move_iterator(results.end()))));
+  std::vector<Tensor> saved;
+  saved.reserve(a.saved_size());
+  for (int k = 0; k < a.saved_size(); ++k) {
+    int input = SavedInput(k);
+    saved.push_back(input >= 0 ? arguments[input] : std::move(*result++));
+  }
+  forward.saved = std::shared_ptr<SavedActivations>(new SavedActivations(id_, std::move(saved)));
   return forward;
 }
 

@@ -132,6 +132,11 @@ class LoadedArtifact {
 
   explicit LoadedArtifact(proto::Artifact artifact);
 
+  // The forward input saved tensor k is (saved_inputs), or -1.
+  int SavedInput(int k) const {
+    return k < artifact_.saved_inputs_size() ? artifact_.saved_inputs(k) : -1;
+  }
+
   // The artifact without its shared object (it lives in the loaded image).
   const proto::Artifact artifact_;
   // Unique per process, so that saved activations name their producer even

@@ -43,6 +43,7 @@ class ProgramEmitter {
 
   absl::StatusOr<std::string> Emit() {
     RETURN_IF_ERROR(Classify());
+    FormGroups();
     PlanMemory();
     RETURN_IF_ERROR(EmitBody());
     return absl::StrCat("static int ", name_, "(void* const* in, void* const* out) {\n", body_,
@@ -156,6 +157,81 @@ class ProgramEmitter {
     return 0;
   }
 
+  bool IsLoopRoot(ValueId v) const {
+    int node = g_.value(v).node;
+    return node >= 0 && place_[v] == Place::kBuffer && HasElementLowering(g_.node(node).op) &&
+           g_.node(node).outputs.size() == 1;
+  }
+
+  // Values of the inline tree behind `v` that are stored (the leaves).
+  void Leaves(ValueId v, std::vector<ValueId>& out) const {
+    const ir::Node& node = g_.node(g_.value(v).node);
+    for (const ir::Argument& a : node.args) {
+      ir::ForEachValue(a, [&](ValueId u) {
+        if (place_[u] == Place::kInline) Leaves(u, out);
+        else out.push_back(u);
+      });
+    }
+  }
+
+  // Horizontal fusion: consecutive pointwise roots over the same shape and
+  // layout share one loop nest. A member read only by later members of its
+  // group (at the same index) lives in a register and is never stored.
+  void FormGroups() {
+    group_.assign(n_, -1);
+    local_.assign(n_, false);
+    members_.clear();
+    for (const ir::Node& node : g_.nodes()) {
+      ValueId v = node.outputs[0];
+      if (!IsLoopRoot(v)) {
+        if (place_[v] != Place::kInline && place_[v] != Place::kView) open_ = false;
+        continue;
+      }
+      bool join = open_ && g_.type(members_.back()[0]) == g_.type(v);
+      if (join) {
+        std::vector<ValueId> leaves;
+        Leaves(v, leaves);
+        for (ValueId u : leaves) {
+          if (group_[u] == static_cast<int>(members_.size()) - 1 && g_.type(u) != g_.type(v)) join = false;
+          // A view of a member reads it at other indices.
+          if (place_[u] == Place::kView && group_[base_[u]] == static_cast<int>(members_.size()) - 1) {
+            join = false;
+          }
+        }
+      }
+      if (!join) {
+        members_.push_back({});
+        open_ = true;
+      }
+      group_[v] = static_cast<int>(members_.size()) - 1;
+      members_.back().push_back(v);
+    }
+    std::vector<bool> is_output(n_, false);
+    for (ValueId v : g_.outputs()) is_output[v] = true;
+    for (size_t v = 0; v < n_; ++v) {
+      if (group_[v] < 0 || is_output[v]) continue;
+      bool local = true;
+      for (int u : users_[v]) {
+        ValueId root = RootOf(g_.node(u).outputs[0]);
+        if (root < 0 || group_[root] != group_[v] || place_[g_.node(u).outputs[0]] == Place::kView) {
+          local = false;
+        }
+      }
+      local_[v] = local;
+      if (local) place_[v] = Place::kInline;  // Not stored: see Element().
+    }
+  }
+
+  // The stored value whose loop computes `v` (itself if stored), or -1.
+  ValueId RootOf(ValueId v) const {
+    while (place_[v] == Place::kInline && !local_[v]) {
+      int node = g_.value(v).node;
+      if (node < 0 || users_[v].empty()) return -1;
+      v = g_.node(users_[v][0]).outputs[0];
+    }
+    return v;
+  }
+
   // Workspace offsets for buffers that are not program outputs, reused by
   // liveness (first fit over byte ranges).
   void PlanMemory() {
@@ -171,9 +247,15 @@ class ProgramEmitter {
     // of the node that materializes it.
     const int num_nodes = static_cast<int>(g_.nodes().size());
     std::vector<int> reads_at(num_nodes);
+    std::vector<int> group_end(members_.size(), -1);
+    for (size_t k = 0; k < members_.size(); ++k) group_end[k] = g_.value(members_[k].back()).node;
     for (int i = num_nodes - 1; i >= 0; --i) {
       ValueId out = g_.node(i).outputs[0];
-      reads_at[i] = place_[out] == Place::kInline ? reads_at[users_[out][0]] : i;
+      if (group_[out] >= 0) {
+        reads_at[i] = group_end[group_[out]];
+      } else {
+        reads_at[i] = place_[out] == Place::kInline ? reads_at[users_[out][0]] : i;
+      }
     }
     // Last loop reading each storage (views keep their base alive).
     std::vector<int> last_use(n_, -1);
@@ -244,6 +326,7 @@ class ProgramEmitter {
   // The element of value v at a multi-index given per dim as a C++
   // expression ("0" for broadcast dims), with inline producers expanded.
   absl::StatusOr<std::string> Element(ValueId v, const std::vector<std::string>& index) {
+    if (group_[v] >= 0 && group_[v] == emitting_group_ && emitted_[v]) return absl::StrCat("t", v);
     if (place_[v] != Place::kInline) {
       const ir::TensorType& t = g_.type(v);
       std::vector<std::string> terms;
@@ -389,25 +472,48 @@ class ProgramEmitter {
     return absl::OkStatus();
   }
 
+  // One loop nest computing every member of a group, in order.
+  absl::Status EmitGroup(int group) {
+    const std::vector<ValueId>& members = members_[group];
+    const ir::TensorType& t = g_.type(members[0]);
+    std::vector<std::string> index = OpenLoops(t.shape, t.NumElements() * members.size());
+    std::string indent(2 * (t.Rank() + 1), ' ');
+    emitting_group_ = group;
+    for (ValueId v : members) {
+      bool local = local_[v];
+      local_[v] = false;
+      place_[v] = Place::kInline;
+      absl::StatusOr<std::string> element = Element(v, index);
+      place_[v] = local ? Place::kInline : Place::kBuffer;
+      local_[v] = local;
+      if (!element.ok()) return element.status();
+      absl::StrAppend(&body_, indent, "const ", Ty(v), " t", v, " = ", *element, ";\n");
+      if (!local) absl::StrAppend(&body_, indent, Ptr(v), "[", Offset(t, index), "] = t", v, ";\n");
+      emitted_[v] = true;
+    }
+    emitting_group_ = -1;
+    CloseLoops(t.Rank());
+    return absl::OkStatus();
+  }
+
   absl::Status EmitBody() {
     if (workspace_bytes_ > 0) {
       absl::StrAppend(&body_, "  char* ws = static_cast<char*>(std::aligned_alloc(64, ",
                       workspace_bytes_, "));\n  if (ws == nullptr) return 1;\n");
     }
     for (const ir::Input& in : g_.inputs()) Declare(in.value);
+    emitted_.assign(n_, false);
     for (const ir::Node& node : g_.nodes()) {
-      for (ValueId v : node.outputs) Declare(v);
-      ValueId out = node.outputs[0];
-      if (place_[out] != Place::kBuffer) continue;
-      if (IsReduction(node.op)) {
-        RETURN_IF_ERROR(EmitReduction(node));
-      } else {
-        // A pointwise root: its loop computes the inline chain behind it.
-        place_[out] = Place::kInline;
-        absl::Status s = EmitStore(Ptr(out), g_.type(out), out);
-        place_[out] = Place::kBuffer;
-        RETURN_IF_ERROR(s);
+      for (ValueId v : node.outputs) {
+        if (!local_[v]) Declare(v);
       }
+      ValueId out = node.outputs[0];
+      if (group_[out] >= 0) {
+        if (members_[group_[out]].back() == out) RETURN_IF_ERROR(EmitGroup(group_[out]));
+        continue;
+      }
+      if (place_[out] != Place::kBuffer) continue;
+      RETURN_IF_ERROR(EmitReduction(node));
     }
     // Outputs not computed in place: copy them out contiguously.
     for (size_t j = 0; j < g_.outputs().size(); ++j) {
@@ -430,6 +536,14 @@ class ProgramEmitter {
   std::vector<ValueId> base_;
   std::vector<std::vector<int>> users_;
   std::vector<int> out_slot_;
+  // Loop groups (horizontal fusion): each value's group or -1, the members
+  // in order, and which members never leave registers.
+  std::vector<int> group_;
+  std::vector<std::vector<ValueId>> members_;
+  std::vector<bool> local_;
+  bool open_ = false;
+  int emitting_group_ = -1;
+  std::vector<bool> emitted_;
   std::vector<int64_t> ws_offset_;
   int64_t workspace_bytes_ = 0;
   std::string body_;

@@ -3,6 +3,7 @@
 // which only dtype matters here). None of them is differentiable.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -122,7 +123,7 @@ DType ScalarDType(const Argument& a) {
 }
 
 // A kernel filling the result with a constant from the call.
-KernelFn Fill(double (*value)(const KernelCall&)) {
+KernelFn Fill(std::function<double(const KernelCall&)> value) {
   return [value](const KernelCall& call, const std::vector<TensorType>& results)
              -> absl::StatusOr<std::vector<HostTensor>> {
     const TensorType& t = results[0];
@@ -133,6 +134,11 @@ KernelFn Fill(double (*value)(const KernelCall&)) {
 
 double Zero(const KernelCall&) { return 0; }
 double OneValue(const KernelCall&) { return 1; }
+
+// A kernel filling the result with Scalar argument `arg`.
+KernelFn FillFromArg(int arg) {
+  return Fill([arg](const KernelCall& call) { return call.Float(arg); });
+}
 
 // Factories from a size list (argument 0): dtype at `dtype_arg`, defaulting
 // to float32 or, if `fill_arg` >= 0, to the fill value's; strides from the
@@ -170,104 +176,71 @@ InferFn NewInfer(int dtype_arg) {
 }
 
 void DefineFilled(OpRegistry& r) {
-  OpDefiner(r,
-            "empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, "
-            "Layout? layout=None, Device? device=None, bool? pin_memory=None, "
-            "MemoryFormat? memory_format=None) -> Tensor",
-            OpKind::kCreation)
-      .Infer(SizedInfer(/*dtype_arg=*/1, /*fill_arg=*/-1, /*format_arg=*/5))
-      .Kernel(Fill(Zero))  // Any values will do for "uninitialized".
-      .NonDifferentiable();
-  OpDefiner(r,
-            "zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, "
-            "Device? device=None, bool? pin_memory=None) -> Tensor",
-            OpKind::kCreation)
-      .Infer(SizedInfer(1, -1, -1))
-      .Kernel(Fill(Zero))
-      .NonDifferentiable();
-  OpDefiner(r,
-            "ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, "
-            "Device? device=None, bool? pin_memory=None) -> Tensor",
-            OpKind::kCreation)
-      .Infer(SizedInfer(1, -1, -1))
-      .Kernel(Fill(OneValue))
-      .NonDifferentiable();
-  OpDefiner(r,
-            "full(SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, "
-            "Layout? layout=None, Device? device=None, bool? pin_memory=None) "
-            "-> Tensor",
-            OpKind::kCreation)
-      .Infer(SizedInfer(2, /*fill_arg=*/1, -1))
-      .Kernel(Fill([](const KernelCall& call) { return call.Float(1); }))
-      .NonDifferentiable();
-  OpDefiner(r,
-            "scalar_tensor(Scalar s, *, ScalarType? dtype=None, "
-            "Layout? layout=None, Device? device=None, bool? pin_memory=None) "
-            "-> Tensor",
-            OpKind::kCreation)
-      .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
-        return One(call.OptDType(1).value_or(DType::kFloat32), {});
-      })
-      .Kernel(Fill([](const KernelCall& call) { return call.Float(0); }))
-      .NonDifferentiable();
+  struct Factory {
+    const char* signature;
+    InferFn infer;
+    KernelFn kernel;
+  };
+  const Factory factories[] = {
+      // Zeros stand for "uninitialized": any values will do.
+      {"empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, "
+       "Layout? layout=None, Device? device=None, bool? pin_memory=None, "
+       "MemoryFormat? memory_format=None) -> Tensor",
+       SizedInfer(/*dtype_arg=*/1, /*fill_arg=*/-1, /*format_arg=*/5), Fill(Zero)},
+      {"zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, "
+       "Device? device=None, bool? pin_memory=None) -> Tensor",
+       SizedInfer(1, -1, -1), Fill(Zero)},
+      {"ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, "
+       "Device? device=None, bool? pin_memory=None) -> Tensor",
+       SizedInfer(1, -1, -1), Fill(OneValue)},
+      {"full(SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, "
+       "Layout? layout=None, Device? device=None, bool? pin_memory=None) "
+       "-> Tensor",
+       SizedInfer(2, /*fill_arg=*/1, -1), FillFromArg(1)},
+      {"scalar_tensor(Scalar s, *, ScalarType? dtype=None, "
+       "Layout? layout=None, Device? device=None, bool? pin_memory=None) "
+       "-> Tensor",
+       [](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
+         return One(call.OptDType(1).value_or(DType::kFloat32), {});
+       },
+       FillFromArg(0)},
 
-  OpDefiner(r,
-            "empty_like(Tensor self, *, ScalarType? dtype=None, "
-            "Layout? layout=None, Device? device=None, bool? pin_memory=None, "
-            "MemoryFormat? memory_format=None) -> Tensor",
-            OpKind::kCreation)
-      .Infer(LikeInfer(/*dtype_arg=*/1, /*format_arg=*/5))
-      .Kernel(Fill(Zero))
-      .NonDifferentiable();
-  OpDefiner(r,
-            "zeros_like(Tensor self, *, ScalarType? dtype=None, "
-            "Layout? layout=None, Device? device=None, bool? pin_memory=None, "
-            "MemoryFormat? memory_format=None) -> Tensor",
-            OpKind::kCreation)
-      .Infer(LikeInfer(1, 5))
-      .Kernel(Fill(Zero))
-      .NonDifferentiable();
-  OpDefiner(r,
-            "ones_like(Tensor self, *, ScalarType? dtype=None, "
-            "Layout? layout=None, Device? device=None, bool? pin_memory=None, "
-            "MemoryFormat? memory_format=None) -> Tensor",
-            OpKind::kCreation)
-      .Infer(LikeInfer(1, 5))
-      .Kernel(Fill(OneValue))
-      .NonDifferentiable();
-  OpDefiner(r,
-            "full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, "
-            "Layout? layout=None, Device? device=None, bool? pin_memory=None, "
-            "MemoryFormat? memory_format=None) -> Tensor",
-            OpKind::kCreation)
-      .Infer(LikeInfer(2, 6))
-      .Kernel(Fill([](const KernelCall& call) { return call.Float(1); }))
-      .NonDifferentiable();
+      {"empty_like(Tensor self, *, ScalarType? dtype=None, "
+       "Layout? layout=None, Device? device=None, bool? pin_memory=None, "
+       "MemoryFormat? memory_format=None) -> Tensor",
+       LikeInfer(/*dtype_arg=*/1, /*format_arg=*/5), Fill(Zero)},
+      {"zeros_like(Tensor self, *, ScalarType? dtype=None, "
+       "Layout? layout=None, Device? device=None, bool? pin_memory=None, "
+       "MemoryFormat? memory_format=None) -> Tensor",
+       LikeInfer(1, 5), Fill(Zero)},
+      {"ones_like(Tensor self, *, ScalarType? dtype=None, "
+       "Layout? layout=None, Device? device=None, bool? pin_memory=None, "
+       "MemoryFormat? memory_format=None) -> Tensor",
+       LikeInfer(1, 5), Fill(OneValue)},
+      {"full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, "
+       "Layout? layout=None, Device? device=None, bool? pin_memory=None, "
+       "MemoryFormat? memory_format=None) -> Tensor",
+       LikeInfer(2, 6), FillFromArg(1)},
 
-  OpDefiner(r,
-            "new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, "
-            "Layout? layout=None, Device? device=None, bool? pin_memory=None) "
-            "-> Tensor",
-            OpKind::kCreation)
-      .Infer(NewInfer(2))
-      .Kernel(Fill(Zero))
-      .NonDifferentiable();
-  OpDefiner(r,
-            "new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, "
-            "Layout? layout=None, Device? device=None, bool? pin_memory=None) "
-            "-> Tensor",
-            OpKind::kCreation)
-      .Infer(NewInfer(2))
-      .Kernel(Fill(Zero))
-      .NonDifferentiable();
-  OpDefiner(r,
-            "new_full(Tensor self, SymInt[] size, Scalar fill_value, *, "
-            "ScalarType? dtype=None, Layout? layout=None, Device? device=None, "
-            "bool? pin_memory=None) -> Tensor",
-            OpKind::kCreation)
-      .Infer(NewInfer(3))
-      .Kernel(Fill([](const KernelCall& call) { return call.Float(2); }))
-      .NonDifferentiable();
+      {"new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, "
+       "Layout? layout=None, Device? device=None, bool? pin_memory=None) "
+       "-> Tensor",
+       NewInfer(2), Fill(Zero)},
+      {"new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, "
+       "Layout? layout=None, Device? device=None, bool? pin_memory=None) "
+       "-> Tensor",
+       NewInfer(2), Fill(Zero)},
+      {"new_full(Tensor self, SymInt[] size, Scalar fill_value, *, "
+       "ScalarType? dtype=None, Layout? layout=None, Device? device=None, "
+       "bool? pin_memory=None) -> Tensor",
+       NewInfer(3), FillFromArg(2)},
+  };
+  for (const Factory& f : factories) {
+    OpDefiner(r, f.signature, OpKind::kCreation)
+        .Infer(f.infer)
+        .Kernel(f.kernel)
+        .NonDifferentiable();
+  }
 }
 
 // One arange call: its bounds and result dtype.

@@ -6,6 +6,7 @@
 // false, the saved statistics of batch norm in eval mode), the result here
 // is an empty 1-d tensor of shape [0], as PyTorch 1.13 reports batch norm's.
 #include <cmath>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,9 +61,50 @@ Argument MaskArg(bool a, bool b, bool c) {
   return Argument::List({Argument::Bool(a), Argument::Bool(b), Argument::Bool(c)});
 }
 
+// The result types of a backward op with an output_mask: contiguous of
+// `shapes[i]` where the mask asks for result i, else undefined.
+std::vector<TensorType> MaskedTypes(const Argument& mask, DType dtype,
+                                    const std::vector<Dims>& shapes) {
+  std::vector<bool> want = Mask(mask);
+  std::vector<TensorType> types;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    types.push_back(want[i] ? TensorType::Contiguous(dtype, shapes[i]) : Undefined(dtype));
+  }
+  return types;
+}
+
+// The kernel of a backward op with a three-entry output_mask: zeroed results
+// of `types`, which `compute` fills through its pointers (null for those the
+// mask does not ask for).
+Results MaskedKernel(const Argument& mask, const std::vector<TensorType>& types,
+                     const std::function<void(HostTensor*, HostTensor*, HostTensor*)>& compute) {
+  std::vector<bool> want = Mask(mask);
+  std::vector<HostTensor> out;
+  for (const TensorType& t : types) out.emplace_back(t.dtype, t.shape);
+  compute(want[0] ? &out[0] : nullptr, want[1] ? &out[1] : nullptr, want[2] ? &out[2] : nullptr);
+  return out;
+}
+
 // Argument i of a kernel call as a tensor, or null for None.
 const HostTensor* Optional(const KernelCall& call, int i) {
   return call.IsNone(i) ? nullptr : &call.tensor(i);
+}
+
+// The derivative of a node whose backward op takes `args` then a
+// three-entry output_mask: result i is the gradient of the node's argument
+// `grad_args[i]`. As ATen does, only the gradients wanted are computed.
+Grads MaskedBackward(DerivativeContext& c, absl::string_view backward_op,
+                     std::vector<Argument> args, const int (&grad_args)[3]) {
+  bool want[3];
+  for (int i = 0; i < 3; ++i) want[i] = c.needs_grad(grad_args[i]);
+  args.push_back(MaskArg(want[0], want[1], want[2]));
+  std::vector<ValueId> g = c.b.MultiOp(backward_op, std::move(args));
+  if (!c.b.ok()) return {};
+  Grads grads;
+  for (int i = 0; i < 3; ++i) {
+    if (want[i]) grads.push_back({grad_args[i], g[i]});
+  }
+  return grads;
 }
 
 Reduction ReductionOf(int64_t r) { return static_cast<Reduction>(r); }
@@ -299,12 +341,7 @@ Types InferConvolutionBackward(const TypeCall& call) {
                    " does not match the convolution's output size ", ShapeString(shape));
   }
   RETURN_IF_ERROR(CheckConvDTypes(input.dtype, weight.dtype, grad.dtype));
-  std::vector<bool> mask = Mask(call.arg(10));
-  DType d = input.dtype;
-  return std::vector<TensorType>{
-      mask[0] ? TensorType::Contiguous(d, input.shape) : Undefined(d),
-      mask[1] ? TensorType::Contiguous(d, weight.shape) : Undefined(d),
-      mask[2] ? TensorType::Contiguous(d, {weight.shape[0]}) : Undefined(d)};
+  return MaskedTypes(call.arg(10), input.dtype, {input.shape, weight.shape, {weight.shape[0]}});
 }
 
 // The convolution arguments after input, weight and bias, taken from a
@@ -337,21 +374,12 @@ void DefineConvolution(OpRegistry& r) {
             call.tensor(0), call.tensor(1), Optional(call, 2), g, types[0].shape, types[0].dtype)};
       })
       .Derivative([](DerivativeContext& c) -> Grads {
-        // As ATen does, compute only the gradients that are wanted.
-        bool has_bias = c.arg(2).is_value();
-        bool want[3] = {c.needs_grad(0), c.needs_grad(1), c.needs_grad(2)};
         Argument bias_sizes =
-            has_bias ? Argument::IntList(c.b.type(c.input(2)).shape) : Argument::None();
-        std::vector<ValueId> g = c.b.MultiOp(
-            "aten.convolution_backward.default",
-            {V::V(c.grad(0)), V::V(c.input(0)), V::V(c.input(1)), bias_sizes, c.arg(3), c.arg(4),
-             c.arg(5), c.arg(6), c.arg(7), c.arg(8), MaskArg(want[0], want[1], want[2])});
-        if (!c.b.ok()) return {};
-        Grads grads;
-        for (int i = 0; i < 3; ++i) {
-          if (want[i]) grads.push_back({i, g[i]});
-        }
-        return grads;
+            c.arg(2).is_value() ? Argument::IntList(c.b.type(c.input(2)).shape) : Argument::None();
+        return MaskedBackward(c, "aten.convolution_backward.default",
+                              {V::V(c.grad(0)), V::V(c.input(0)), V::V(c.input(1)), bias_sizes,
+                               c.arg(3), c.arg(4), c.arg(5), c.arg(6), c.arg(7), c.arg(8)},
+                              {0, 1, 2});
       });
 
   OpDefiner(r,
@@ -363,12 +391,12 @@ void DefineConvolution(OpRegistry& r) {
       .Infer(InferConvolutionBackward)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         ASSIGN_OR_RETURN(ConvGeometry g, ConvBackwardGeometry(call, call.tensor(1).Rank()));
-        std::vector<bool> mask = Mask(call.arg(10));
-        std::vector<HostTensor> out;
-        for (const TensorType& t : types) out.emplace_back(t.dtype, t.shape);
-        ConvBackward(call.tensor(0), call.tensor(1), call.tensor(2), g, mask[0] ? &out[0] : nullptr,
-                     mask[1] ? &out[1] : nullptr, mask[2] ? &out[2] : nullptr);
-        return out;
+        return MaskedKernel(
+            call.arg(10), types,
+            [&](HostTensor* grad_input, HostTensor* grad_weight, HostTensor* grad_bias) {
+              ConvBackward(call.tensor(0), call.tensor(1), call.tensor(2), g, grad_input,
+                           grad_weight, grad_bias);
+            });
       })
       .Derivative([](DerivativeContext& c) -> Grads {
         // The results are bilinear in (grad_output, weight) and
@@ -688,11 +716,7 @@ Types InferLayerNormBackward(const TypeCall& call) {
     }
   }
   RETURN_IF_ERROR(RequireFloating("layer_norm input", input.dtype));
-  std::vector<bool> mask = Mask(call.arg(7));
-  DType d = input.dtype;
-  return std::vector<TensorType>{mask[0] ? TensorType::Contiguous(d, input.shape) : Undefined(d),
-                                 mask[1] ? TensorType::Contiguous(d, normalized) : Undefined(d),
-                                 mask[2] ? TensorType::Contiguous(d, normalized) : Undefined(d)};
+  return MaskedTypes(call.arg(7), input.dtype, {input.shape, normalized, normalized});
 }
 
 absl::Status CheckChannels(const TypeCall& call, int i, absl::string_view name, int64_t c) {
@@ -742,11 +766,7 @@ Types InferBatchNormBackward(const TypeCall& call) {
   if (!training && (call.IsNone(3) || call.IsNone(4))) {
     return Invalid("running_mean and running_var must be defined in evaluation mode");
   }
-  std::vector<bool> mask = Mask(call.arg(9));
-  DType d = input.dtype;
-  return std::vector<TensorType>{mask[0] ? TensorType::Contiguous(d, input.shape) : Undefined(d),
-                                 mask[1] ? TensorType::Contiguous(d, {c}) : Undefined(d),
-                                 mask[2] ? TensorType::Contiguous(d, {c}) : Undefined(d)};
+  return MaskedTypes(call.arg(9), input.dtype, {input.shape, {c}, {c}});
 }
 
 void DefineNormalization(OpRegistry& r) {
@@ -768,18 +788,10 @@ void DefineNormalization(OpRegistry& r) {
       .Derivative([](DerivativeContext& c) -> Grads {
         // As in PyTorch, gradients reaching mean and rstd are ignored.
         if (!c.has_grad(0)) return {};
-        bool want[3] = {c.needs_grad(0), c.needs_grad(2), c.needs_grad(3)};
-        std::vector<ValueId> g = c.b.MultiOp(
-            "aten.native_layer_norm_backward.default",
-            {V::V(c.grad(0)), V::V(c.input(0)), c.arg(1), V::V(c.output(1)), V::V(c.output(2)),
-             c.arg(2), c.arg(3), MaskArg(want[0], want[1], want[2])});
-        if (!c.b.ok()) return {};
-        Grads grads;
-        const int arg_of[3] = {0, 2, 3};
-        for (int i = 0; i < 3; ++i) {
-          if (want[i]) grads.push_back({arg_of[i], g[i]});
-        }
-        return grads;
+        return MaskedBackward(c, "aten.native_layer_norm_backward.default",
+                              {V::V(c.grad(0)), V::V(c.input(0)), c.arg(1), V::V(c.output(1)),
+                               V::V(c.output(2)), c.arg(2), c.arg(3)},
+                              {0, 2, 3});
       });
 
   // No derivative (PyTorch's layer_norm_double_backward is not written here).
@@ -790,14 +802,13 @@ void DefineNormalization(OpRegistry& r) {
             OpKind::kOther)
       .Infer(InferLayerNormBackward)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
-        std::vector<bool> mask = Mask(call.arg(7));
-        std::vector<HostTensor> out;
-        for (const TensorType& t : types) out.emplace_back(t.dtype, t.shape);
-        LayerNormBackward(call.tensor(0), call.tensor(1), call.tensor(3), call.tensor(4),
-                          NumElementsOf(call.Ints(2)), Optional(call, 5),
-                          mask[0] ? &out[0] : nullptr, mask[1] ? &out[1] : nullptr,
-                          mask[2] ? &out[2] : nullptr);
-        return out;
+        return MaskedKernel(
+            call.arg(7), types,
+            [&](HostTensor* grad_input, HostTensor* grad_weight, HostTensor* grad_bias) {
+              LayerNormBackward(call.tensor(0), call.tensor(1), call.tensor(3), call.tensor(4),
+                                NumElementsOf(call.Ints(2)), Optional(call, 5), grad_input,
+                                grad_weight, grad_bias);
+            });
       });
 
   OpDefiner(r,
@@ -821,17 +832,10 @@ void DefineNormalization(OpRegistry& r) {
       })
       .Derivative([](DerivativeContext& c) -> Grads {
         if (!c.has_grad(0)) return {};
-        bool want[3] = {c.needs_grad(0), c.needs_grad(1), c.needs_grad(2)};
-        std::vector<ValueId> g = c.b.MultiOp(
-            "aten.native_batch_norm_backward.default",
-            {V::V(c.grad(0)), V::V(c.input(0)), c.arg(1), c.arg(3), c.arg(4), V::V(c.output(1)),
-             V::V(c.output(2)), c.arg(5), c.arg(7), MaskArg(want[0], want[1], want[2])});
-        if (!c.b.ok()) return {};
-        Grads grads;
-        for (int i = 0; i < 3; ++i) {
-          if (want[i]) grads.push_back({i, g[i]});
-        }
-        return grads;
+        return MaskedBackward(c, "aten.native_batch_norm_backward.default",
+                              {V::V(c.grad(0)), V::V(c.input(0)), c.arg(1), c.arg(3), c.arg(4),
+                               V::V(c.output(1)), V::V(c.output(2)), c.arg(5), c.arg(7)},
+                              {0, 1, 2});
       });
 
   // No derivative (PyTorch's batchnorm_double_backward is not written here).
@@ -852,13 +856,12 @@ void DefineNormalization(OpRegistry& r) {
           mean = call.tensor(3).data;
           for (double v : call.tensor(4).data) invstd.push_back(1.0 / std::sqrt(v + call.Float(8)));
         }
-        std::vector<bool> mask = Mask(call.arg(9));
-        std::vector<HostTensor> out;
-        for (const TensorType& t : types) out.emplace_back(t.dtype, t.shape);
-        BatchNormBackward(call.tensor(0), call.tensor(1), Optional(call, 2), mean, invstd, training,
-                          mask[0] ? &out[0] : nullptr, mask[1] ? &out[1] : nullptr,
-                          mask[2] ? &out[2] : nullptr);
-        return out;
+        return MaskedKernel(
+            call.arg(9), types,
+            [&](HostTensor* grad_input, HostTensor* grad_weight, HostTensor* grad_bias) {
+              BatchNormBackward(call.tensor(0), call.tensor(1), Optional(call, 2), mean, invstd,
+                                training, grad_input, grad_weight, grad_bias);
+            });
       });
 }
 

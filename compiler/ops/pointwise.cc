@@ -685,6 +685,29 @@ ValueId DivOtherGrad(B& b, ValueId grad, const Argument& self, ValueId other) {
   return b.Mul(b.Neg(grad), b.Div(quotient, other));
 }
 
+// add and sub: grad for self; for other, grad times alpha, negated for sub.
+DerivativeFn AddOrSubDerivative(bool subtracts) {
+  return [subtracts](DerivativeContext& c) -> Grads {
+    Grads g = Passthrough(c, c.grad(0), {0});
+    if (c.arg(1).is_value()) {
+      g.push_back({1, ScaledOtherGrad(c.b, c.grad(0), c.arg(2), subtracts)});
+    }
+    return g;
+  };
+}
+
+// True division's gradients: grad / other for self, DivOtherGrad for other.
+Grads DivGrads(DerivativeContext& c) {
+  Grads g;
+  if (c.arg(0).is_value()) {
+    g.push_back({0, c.b.Op("aten.div.Tensor", {Val(c.grad(0)), c.arg(1)})});
+  }
+  if (c.arg(1).is_value()) {
+    g.push_back({1, DivOtherGrad(c.b, c.grad(0), c.arg(0), c.input(1))});
+  }
+  return g;
+}
+
 // maximum/minimum: the gradient goes to the selected operand, split evenly
 // on ties. `loses` is the comparison under which this operand is not chosen.
 ValueId MaxMinGrad(B& b, ValueId grad, ValueId self, ValueId other, absl::string_view loses) {
@@ -694,6 +717,17 @@ ValueId MaxMinGrad(B& b, ValueId grad, ValueId self, ValueId other, absl::string
               {Val(shared), Val(Compare(b, loses, self, Val(other))), Argument::Int(0)});
 }
 
+// A binary op's Tensor and Scalar overloads (add.Tensor and add.Scalar). The
+// Tensor overload also takes a number `other` (a wrapped number), so one
+// inference, kernel and derivative serve both.
+void DefineTensorAndScalar(OpRegistry& r, absl::string_view tensor_signature,
+                           absl::string_view scalar_signature, InferFn infer, KernelFn kernel,
+                           DerivativeFn derivative) {
+  for (absl::string_view signature : {tensor_signature, scalar_signature}) {
+    OpDefiner(r, signature, OpKind::kPointwise).Infer(infer).Kernel(kernel).Derivative(derivative);
+  }
+}
+
 void DefineArithmetic(OpRegistry& r) {
   auto add = [](const KernelCall& c, double x, double y) { return x + c.Float(2) * y; };
   auto sub = [](const KernelCall& c, double x, double y) { return x - c.Float(2) * y; };
@@ -701,25 +735,9 @@ void DefineArithmetic(OpRegistry& r) {
   auto mul = [](const KernelCall&, double x, double y) { return x * y; };
   auto div = [](const KernelCall&, double x, double y) { return x / y; };
 
-  OpDefiner(r, "add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
-            OpKind::kPointwise)
-      .Infer(AddLike(false))
-      .Kernel(Binary(add))
-      .Derivative([](DerivativeContext& c) -> Grads {
-        Grads g = Passthrough(c, c.grad(0), {0});
-        if (c.arg(1).is_value()) {
-          g.push_back({1, ScaledOtherGrad(c.b, c.grad(0), c.arg(2), false)});
-        }
-        return g;
-      });
-
-  OpDefiner(r, "add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
-            OpKind::kPointwise)
-      .Infer(AddLike(false))
-      .Kernel(Binary(add))
-      .Derivative([](DerivativeContext& c) -> Grads {
-        return {{0, c.grad(0)}};
-      });
+  DefineTensorAndScalar(r, "add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+                        "add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
+                        AddLike(false), Binary(add), AddOrSubDerivative(false));
 
   // In place: the functionalization pass makes it add.Tensor before autograd.
   OpDefiner(r, "add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)",
@@ -731,65 +749,32 @@ void DefineArithmetic(OpRegistry& r) {
       })
       .Kernel(InPlaceBinaryKernel(add));
 
-  OpDefiner(r, "sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
-            OpKind::kPointwise)
-      .Infer(AddLike(true))
-      .Kernel(Binary(sub))
-      .Derivative([](DerivativeContext& c) -> Grads {
-        Grads g = Passthrough(c, c.grad(0), {0});
-        if (c.arg(1).is_value()) {
-          g.push_back({1, ScaledOtherGrad(c.b, c.grad(0), c.arg(2), true)});
-        }
-        return g;
-      });
-
-  OpDefiner(r, "sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
-            OpKind::kPointwise)
-      .Infer(AddLike(true))
-      .Kernel(Binary(sub))
-      .Derivative([](DerivativeContext& c) -> Grads {
-        return {{0, c.grad(0)}};
-      });
+  DefineTensorAndScalar(r, "sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+                        "sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
+                        AddLike(true), Binary(sub), AddOrSubDerivative(true));
 
   // rsub(self, other, alpha) = other - alpha * self.
-  OpDefiner(r, "rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
-            OpKind::kPointwise)
-      .Infer(AddLike(true))
-      .Kernel(Binary(rsub))
-      .Derivative([](DerivativeContext& c) -> Grads {
-        Grads g = {{0, ScaledOtherGrad(c.b, c.grad(0), c.arg(2), true)}};
-        if (c.arg(1).is_value()) g.push_back({1, c.grad(0)});
-        return g;
-      });
+  DefineTensorAndScalar(r, "rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+                        "rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
+                        AddLike(true), Binary(rsub), [](DerivativeContext& c) -> Grads {
+                          Grads g = {{0, ScaledOtherGrad(c.b, c.grad(0), c.arg(2), true)}};
+                          if (c.arg(1).is_value()) g.push_back({1, c.grad(0)});
+                          return g;
+                        });
 
-  OpDefiner(r, "rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
-            OpKind::kPointwise)
-      .Infer(AddLike(true))
-      .Kernel(Binary(rsub))
-      .Derivative([](DerivativeContext& c) -> Grads {
-        return {{0, ScaledOtherGrad(c.b, c.grad(0), c.arg(2), true)}};
-      });
-
-  OpDefiner(r, "mul.Tensor(Tensor self, Tensor other) -> Tensor", OpKind::kPointwise)
-      .Infer(Elementwise(ResultKind::kPromoted))
-      .Kernel(Binary(mul))
-      .Derivative([](DerivativeContext& c) -> Grads {
-        Grads g;
-        if (c.arg(0).is_value()) {
-          g.push_back({0, c.b.Op("aten.mul.Tensor", {Val(c.grad(0)), c.arg(1)})});
-        }
-        if (c.arg(1).is_value()) {
-          g.push_back({1, c.b.Op("aten.mul.Tensor", {Val(c.grad(0)), c.arg(0)})});
-        }
-        return g;
-      });
-
-  OpDefiner(r, "mul.Scalar(Tensor self, Scalar other) -> Tensor", OpKind::kPointwise)
-      .Infer(Elementwise(ResultKind::kPromoted))
-      .Kernel(Binary(mul))
-      .Derivative([](DerivativeContext& c) -> Grads {
-        return {{0, c.b.Op("aten.mul.Tensor", {Val(c.grad(0)), c.arg(1)})}};
-      });
+  DefineTensorAndScalar(r, "mul.Tensor(Tensor self, Tensor other) -> Tensor",
+                        "mul.Scalar(Tensor self, Scalar other) -> Tensor",
+                        Elementwise(ResultKind::kPromoted), Binary(mul),
+                        [](DerivativeContext& c) -> Grads {
+                          Grads g;
+                          if (c.arg(0).is_value()) {
+                            g.push_back({0, c.b.Op("aten.mul.Tensor", {Val(c.grad(0)), c.arg(1)})});
+                          }
+                          if (c.arg(1).is_value()) {
+                            g.push_back({1, c.b.Op("aten.mul.Tensor", {Val(c.grad(0)), c.arg(0)})});
+                          }
+                          return g;
+                        });
 
   // In place: the functionalization pass makes it mul.Tensor before autograd.
   OpDefiner(r, "mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", OpKind::kPointwise)
@@ -797,26 +782,9 @@ void DefineArithmetic(OpRegistry& r) {
       .Kernel(InPlaceBinaryKernel(mul));
 
   // True division: integers give float32.
-  OpDefiner(r, "div.Tensor(Tensor self, Tensor other) -> Tensor", OpKind::kPointwise)
-      .Infer(Elementwise(ResultKind::kFloating))
-      .Kernel(Binary(div))
-      .Derivative([](DerivativeContext& c) -> Grads {
-        Grads g;
-        if (c.arg(0).is_value()) {
-          g.push_back({0, c.b.Op("aten.div.Tensor", {Val(c.grad(0)), c.arg(1)})});
-        }
-        if (c.arg(1).is_value()) {
-          g.push_back({1, DivOtherGrad(c.b, c.grad(0), c.arg(0), c.input(1))});
-        }
-        return g;
-      });
-
-  OpDefiner(r, "div.Scalar(Tensor self, Scalar other) -> Tensor", OpKind::kPointwise)
-      .Infer(Elementwise(ResultKind::kFloating))
-      .Kernel(Binary(div))
-      .Derivative([](DerivativeContext& c) -> Grads {
-        return {{0, c.b.Op("aten.div.Tensor", {Val(c.grad(0)), c.arg(1)})}};
-      });
+  DefineTensorAndScalar(r, "div.Tensor(Tensor self, Tensor other) -> Tensor",
+                        "div.Scalar(Tensor self, Scalar other) -> Tensor",
+                        Elementwise(ResultKind::kFloating), Binary(div), DivGrads);
 
   // rounding_mode None is true division; "trunc" and "floor" keep integer
   // dtypes and have a zero gradient.
@@ -838,14 +806,7 @@ void DefineArithmetic(OpRegistry& r) {
       .Kernel(DivideWithMode)
       .Derivative([](DerivativeContext& c) -> Grads {
         if (!c.arg(2).is_none()) return {};
-        Grads g;
-        if (c.arg(0).is_value()) {
-          g.push_back({0, c.b.Op("aten.div.Tensor", {Val(c.grad(0)), c.arg(1)})});
-        }
-        if (c.arg(1).is_value()) {
-          g.push_back({1, DivOtherGrad(c.b, c.grad(0), c.arg(0), c.input(1))});
-        }
-        return g;
+        return DivGrads(c);
       });
 
   // pow: integer tensors to negative integer powers are an error for a

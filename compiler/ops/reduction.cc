@@ -62,10 +62,25 @@ double Sum(const std::vector<double>& v) {
   return s;
 }
 
+double Mean(const std::vector<double>& v) { return Sum(v) / v.size(); }
+
 double Product(const std::vector<double>& v) {
   double p = 1;
   for (double x : v) p *= x;
   return p;
+}
+
+// The kernel of sum, mean and prod: `f` over each group of argument 0, cast
+// to the result's dtype, reducing the dims the int[1]? argument `dim_arg`
+// names (every dim for -1).
+KernelFn CastReduceKernel(int dim_arg, double (*f)(const std::vector<double>&)) {
+  return [dim_arg, f](const KernelCall& call, const std::vector<TensorType>& results)
+             -> absl::StatusOr<std::vector<HostTensor>> {
+    const HostTensor& self = call.tensor(0);
+    ASSIGN_OR_RETURN(std::vector<int64_t> dims,
+                     ReducedDims(dim_arg >= 0 ? call.arg(dim_arg) : Argument::None(), self.Rank()));
+    return std::vector<HostTensor>{Reduce(self.Cast(results[0].dtype), dims, results[0], f)};
+  };
 }
 
 // PyTorch's dtype for sum and prod: `dtype` if given, else int64 for
@@ -149,13 +164,7 @@ void DefineSumAndMean(OpRegistry& r) {
         return One(AccumulatingDType(self.dtype, call.OptDType(3)),
                    ReducedShape(self.shape, dims, call.Bool(2)));
       })
-      .Kernel([](const KernelCall& call, const std::vector<TensorType>& results)
-                  -> absl::StatusOr<std::vector<HostTensor>> {
-        const HostTensor& self = call.tensor(0);
-        ASSIGN_OR_RETURN(std::vector<int64_t> dims, ReducedDims(call.arg(1), self.Rank()));
-        return std::vector<HostTensor>{
-            Reduce(self.Cast(results[0].dtype), dims, results[0], Sum)};
-      })
+      .Kernel(CastReduceKernel(/*dim_arg=*/1, Sum))
       .Derivative([](DerivativeContext& c) -> Grads {
         return {{0, SumBackward(c.b, c.grad(0), ReducedOf(c, c.arg(1), c.arg(2).AsBool()))}};
       });
@@ -164,13 +173,7 @@ void DefineSumAndMean(OpRegistry& r) {
       .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
         return One(AccumulatingDType(call.tensor(0).dtype, call.OptDType(1)), {});
       })
-      .Kernel([](const KernelCall& call, const std::vector<TensorType>& results)
-                  -> absl::StatusOr<std::vector<HostTensor>> {
-        const HostTensor& self = call.tensor(0);
-        ASSIGN_OR_RETURN(std::vector<int64_t> dims, NormalizeDims({}, self.Rank()));
-        return std::vector<HostTensor>{
-            Reduce(self.Cast(results[0].dtype), dims, results[0], Sum)};
-      })
+      .Kernel(CastReduceKernel(/*dim_arg=*/-1, Sum))
       .Derivative([](DerivativeContext& c) -> Grads {
         Dims shape = c.b.type(c.input(0)).shape;
         return {{0, c.b.Expand(c.grad(0), shape)}};
@@ -186,14 +189,7 @@ void DefineSumAndMean(OpRegistry& r) {
         ASSIGN_OR_RETURN(DType dtype, MeanDType(self.dtype, call.OptDType(3)));
         return One(dtype, ReducedShape(self.shape, dims, call.Bool(2)));
       })
-      .Kernel([](const KernelCall& call, const std::vector<TensorType>& results)
-                  -> absl::StatusOr<std::vector<HostTensor>> {
-        const HostTensor& self = call.tensor(0);
-        ASSIGN_OR_RETURN(std::vector<int64_t> dims, ReducedDims(call.arg(1), self.Rank()));
-        return std::vector<HostTensor>{
-            Reduce(self.Cast(results[0].dtype), dims, results[0],
-                   [](const std::vector<double>& v) { return Sum(v) / v.size(); })};
-      })
+      .Kernel(CastReduceKernel(/*dim_arg=*/1, Mean))
       .Derivative([](DerivativeContext& c) -> Grads {
         Reduced r = ReducedOf(c, c.arg(1), c.arg(2).AsBool());
         return {{0, DivByCount(c.b, SumBackward(c.b, c.grad(0), r),
@@ -205,14 +201,7 @@ void DefineSumAndMean(OpRegistry& r) {
         ASSIGN_OR_RETURN(DType dtype, MeanDType(call.tensor(0).dtype, call.OptDType(1)));
         return One(dtype, {});
       })
-      .Kernel([](const KernelCall& call, const std::vector<TensorType>& results)
-                  -> absl::StatusOr<std::vector<HostTensor>> {
-        const HostTensor& self = call.tensor(0);
-        ASSIGN_OR_RETURN(std::vector<int64_t> dims, NormalizeDims({}, self.Rank()));
-        return std::vector<HostTensor>{
-            Reduce(self.Cast(results[0].dtype), dims, results[0],
-                   [](const std::vector<double>& v) { return Sum(v) / v.size(); })};
-      })
+      .Kernel(CastReduceKernel(/*dim_arg=*/-1, Mean))
       .Derivative([](DerivativeContext& c) -> Grads {
         TensorType self = c.b.type(c.input(0));
         return {{0, DivByCount(c.b, c.b.Expand(c.grad(0), self.shape), self.NumElements())}};
@@ -274,7 +263,7 @@ absl::StatusOr<std::vector<HostTensor>> VarKernel(const KernelCall& call, const 
   ASSIGN_OR_RETURN(std::vector<int64_t> dims, ReducedDims(call.arg(1), self.Rank()));
   return std::vector<HostTensor>{
       Reduce(self, dims, type, [correction](const std::vector<double>& v) {
-        double mean = Sum(v) / v.size(), squares = 0;
+        double mean = Mean(v), squares = 0;
         for (double x : v) squares += (x - mean) * (x - mean);
         return squares / std::max<double>(0, static_cast<double>(v.size()) - correction);
       })};
@@ -347,13 +336,7 @@ void DefineProducts(OpRegistry& r) {
       .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
         return One(AccumulatingDType(call.tensor(0).dtype, call.OptDType(1)), {});
       })
-      .Kernel([](const KernelCall& call, const std::vector<TensorType>& results)
-                  -> absl::StatusOr<std::vector<HostTensor>> {
-        const HostTensor& self = call.tensor(0);
-        ASSIGN_OR_RETURN(std::vector<int64_t> dims, NormalizeDims({}, self.Rank()));
-        return std::vector<HostTensor>{
-            Reduce(self.Cast(results[0].dtype), dims, results[0], Product)};
-      })
+      .Kernel(CastReduceKernel(/*dim_arg=*/-1, Product))
       .Derivative([](DerivativeContext& c) -> Grads {
         TensorType self = c.b.type(c.input(0));
         Reduced r{self, {}, /*keepdim=*/true};

@@ -853,6 +853,23 @@ int64_t Prefix(const Dims& shape, int64_t dim) {
   return n;
 }
 
+// The dim of a cat or stack (argument 1, checked by inference) as a dim of
+// its result, of rank `rank`.
+int64_t JoinedDim(int64_t dim, int64_t rank) { return dim < 0 ? dim + rank : dim; }
+
+// cat's and stack's kernel: the parts, cast to the result's dtype, joined
+// block by block along the result's dim.
+absl::StatusOr<std::vector<HostTensor>> JoinKernel(const KernelCall& call,
+                                                   const std::vector<TensorType>& results) {
+  const TensorType& type = results[0];
+  int64_t dim = JoinedDim(call.Int(1), type.Rank());
+  std::vector<HostTensor> parts;
+  for (const HostTensor* t : call.tensors(0)) parts.push_back(t->Cast(type.dtype));
+  HostTensor out(type.dtype, type.shape);
+  Interleave(parts, Prefix(type.shape, dim), out);
+  return std::vector<HostTensor>{std::move(out)};
+}
+
 void DefineJoins(OpRegistry& r) {
   OpDefiner(r, "cat(Tensor[] tensors, int dim=0) -> Tensor", OpKind::kOther)
       .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
@@ -880,20 +897,10 @@ void DefineJoins(OpRegistry& r) {
         }
         return One(JoinedDType(ts), shape);
       })
-      .Kernel([](const KernelCall& call, const std::vector<TensorType>& results)
-                  -> absl::StatusOr<std::vector<HostTensor>> {
-        const TensorType& type = results[0];
-        int64_t dim = call.Int(1) < 0 ? call.Int(1) + type.Rank() : call.Int(1);
-        std::vector<HostTensor> parts;
-        for (const HostTensor* t : call.tensors(0)) parts.push_back(t->Cast(type.dtype));
-        HostTensor out(type.dtype, type.shape);
-        Interleave(parts, Prefix(type.shape, dim), out);
-        return std::vector<HostTensor>{std::move(out)};
-      })
+      .Kernel(JoinKernel)
       .Derivative([](DerivativeContext& c) -> Grads {
         std::vector<ir::ValueId> inputs = c.arg(0).AsValueList();
-        int64_t rank = c.b.type(c.output(0)).Rank();
-        int64_t dim = c.arg(1).AsInt() < 0 ? c.arg(1).AsInt() + rank : c.arg(1).AsInt();
+        int64_t dim = JoinedDim(c.arg(1).AsInt(), c.b.type(c.output(0)).Rank());
         Grads grads;
         int64_t start = 0;
         for (size_t i = 0; i < inputs.size(); ++i) {
@@ -924,20 +931,10 @@ void DefineJoins(OpRegistry& r) {
         shape.insert(shape.begin() + dim, static_cast<int64_t>(ts.size()));
         return One(JoinedDType(ts), shape);
       })
-      .Kernel([](const KernelCall& call, const std::vector<TensorType>& results)
-                  -> absl::StatusOr<std::vector<HostTensor>> {
-        const TensorType& type = results[0];
-        int64_t dim = call.Int(1) < 0 ? call.Int(1) + type.Rank() : call.Int(1);
-        std::vector<HostTensor> parts;
-        for (const HostTensor* t : call.tensors(0)) parts.push_back(t->Cast(type.dtype));
-        HostTensor out(type.dtype, type.shape);
-        Interleave(parts, Prefix(type.shape, dim), out);
-        return std::vector<HostTensor>{std::move(out)};
-      })
+      .Kernel(JoinKernel)
       .Derivative([](DerivativeContext& c) -> Grads {
         int n = static_cast<int>(c.arg(0).AsList().size());
-        int64_t rank = c.b.type(c.output(0)).Rank();
-        int64_t dim = c.arg(1).AsInt() < 0 ? c.arg(1).AsInt() + rank : c.arg(1).AsInt();
+        int64_t dim = JoinedDim(c.arg(1).AsInt(), c.b.type(c.output(0)).Rank());
         Grads grads;
         for (int i = 0; i < n; ++i) {
           grads.push_back({0,

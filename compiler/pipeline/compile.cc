@@ -1,5 +1,8 @@
 #include "compiler/pipeline/compile.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "absl/time/clock.h"
 #include "common/artifact_seal.h"
 #include "common/status_macros.h"
@@ -69,6 +72,25 @@ absl::StatusOr<proto::Artifact> Compile(const ir::Graph& forward, const CompileO
   ASSIGN_OR_RETURN(Traced traced, Trace(forward));
   timer.Done("trace");
   ASSIGN_OR_RETURN(partition::Partitioned p, partition::Partition(traced, options.partition));
+  // Saved tensors that are forward inputs (and not written back) reach the
+  // backward without a copy: the runtime keeps the input.
+  const int num_kept = p.num_user_outputs + static_cast<int>(p.write_back_inputs.size());
+  std::vector<ir::ValueId> forward_outputs(p.forward.outputs().begin(),
+                                           p.forward.outputs().begin() + num_kept);
+  std::vector<int> saved_inputs;
+  for (int k = 0; k < p.num_saved; ++k) {
+    ir::ValueId v = p.forward.outputs()[num_kept + k];
+    const ir::Value& value = p.forward.value(v);
+    bool written_back = std::find(p.write_back_inputs.begin(), p.write_back_inputs.end(),
+                                  value.index) != p.write_back_inputs.end();
+    if (value.node < 0 && !written_back) {
+      saved_inputs.push_back(value.index);
+    } else {
+      saved_inputs.push_back(-1);
+      forward_outputs.push_back(v);
+    }
+  }
+  p.forward.SetOutputs(forward_outputs);
   timer.Done("partition");
   ASSIGN_OR_RETURN(std::string source, codegen::EmitTranslationUnit(p.forward, p.backward));
   timer.Done("codegen");
@@ -82,18 +104,22 @@ absl::StatusOr<proto::Artifact> Compile(const ir::Graph& forward, const CompileO
   for (const ir::Input& in : forward.inputs()) {
     SetSpec(artifact.add_inputs(), in.name, forward.type(in.value));
   }
-  const int num_forward_outputs = static_cast<int>(p.forward.outputs().size());
-  const int num_write_backs = static_cast<int>(p.write_back_inputs.size());
-  for (int j = 0; j < num_forward_outputs; ++j) {
-    ir::TensorType type = codegen::ProgramOutputType(p.forward, j, codegen::OutputLayout::kStored);
-    std::string name = p.forward.ValueName(p.forward.outputs()[j]);
-    if (j < p.num_user_outputs) {
-      SetSpec(artifact.add_outputs(), name, type);
-    } else if (j < p.num_user_outputs + num_write_backs) {
-      SetSpec(artifact.add_write_backs(), name, type);
+  auto output_spec = [&](proto::TensorSpec* spec, int j) {
+    SetSpec(spec, p.forward.ValueName(p.forward.outputs()[j]),
+            codegen::ProgramOutputType(p.forward, j, codegen::OutputLayout::kStored));
+  };
+  for (int j = 0; j < num_kept; ++j) {
+    output_spec(j < p.num_user_outputs ? artifact.add_outputs() : artifact.add_write_backs(), j);
+  }
+  int next_output = num_kept;
+  for (int input : saved_inputs) {
+    if (input >= 0) {
+      SetSpec(artifact.add_saved(), forward.inputs()[input].name,
+              forward.type(forward.inputs()[input].value));
     } else {
-      SetSpec(artifact.add_saved(), name, type);
+      output_spec(artifact.add_saved(), next_output++);
     }
+    artifact.add_saved_inputs(input);
   }
   for (int input : p.write_back_inputs) artifact.add_write_back_inputs(input);
   for (int output : p.tangent_outputs) artifact.add_tangent_outputs(output);
