@@ -4,11 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
-#include "compiler/reference/npy.h"
-#include "nlohmann/json.hpp"
 
 namespace aotd::testing {
 
@@ -38,34 +35,7 @@ std::vector<Workload> Workloads(const std::string& size) {
 }
 
 absl::StatusOr<RecordedStep> LoadRecordedStep(const Workload& workload) {
-  std::string dir = workload.dir + "/vectors/";
-  std::ifstream in(dir + "vectors.json");
-  if (!in) return absl::NotFoundError(absl::StrCat("no ", dir, "vectors.json"));
-  nlohmann::json doc = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return absl::InvalidArgumentError(dir + "vectors.json: bad JSON");
-  RecordedStep step;
-  for (const nlohmann::json& entry : doc["inputs"]) {
-    absl::StatusOr<reference::HostTensor> t = reference::ReadNpy(dir + entry["file"].get<std::string>());
-    if (!t.ok()) return t.status();
-    step.inputs.push_back(*std::move(t));
-  }
-  struct Keyed {
-    const char* list;
-    const char* key;
-    std::map<int, reference::HostTensor>* into;
-  };
-  for (const Keyed& k : {Keyed{"outputs", "index", &step.outputs},
-                         Keyed{"tangents", "output", &step.tangents},
-                         Keyed{"grads", "input", &step.grads},
-                         Keyed{"mutated_after", "input", &step.mutated_after}}) {
-    for (const nlohmann::json& entry : doc[k.list]) {
-      absl::StatusOr<reference::HostTensor> t =
-          reference::ReadNpy(dir + entry["file"].get<std::string>());
-      if (!t.ok()) return t.status();
-      (*k.into)[entry[k.key].get<int>()] = *std::move(t);
-    }
-  }
-  return step;
+  return tools::LoadRecordedStep(workload.dir);
 }
 
 }  // namespace aotd::testing

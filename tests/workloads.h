@@ -3,12 +3,11 @@
 #ifndef AOTD_TESTS_WORKLOADS_H_
 #define AOTD_TESTS_WORKLOADS_H_
 
-#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "compiler/reference/host_tensor.h"
+#include "tools/conformance.h"
 
 namespace aotd::testing {
 
@@ -27,17 +26,8 @@ struct Workload {
 // needs it must fail, not skip.
 std::vector<Workload> Workloads(const std::string& size = "");
 
-// What PyTorch recorded for one call (vectors/vectors.json): the inputs in
-// graph-input order; the forward's outputs, the tangents fed to them and the
-// resulting gradients, keyed by output or input index; and the inputs the
-// forward mutated, with their values after the call.
-struct RecordedStep {
-  std::vector<reference::HostTensor> inputs;
-  std::map<int, reference::HostTensor> outputs;
-  std::map<int, reference::HostTensor> tangents;
-  std::map<int, reference::HostTensor> grads;
-  std::map<int, reference::HostTensor> mutated_after;
-};
+// What PyTorch recorded for the workload (its vectors/ folder).
+using tools::RecordedStep;
 absl::StatusOr<RecordedStep> LoadRecordedStep(const Workload& workload);
 
 }  // namespace aotd::testing

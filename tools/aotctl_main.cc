@@ -6,6 +6,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "tools/compiler_commands.h"
+#include "tools/conformance.h"
 #include "tools/graph_commands.h"
 
 namespace {
@@ -65,6 +66,13 @@ int main(int argc, char** argv) {
   compile->add_option("-o,--output", compile_output, "Write the artifact here");
   compile->add_flag("--source", compile_source, "Print the generated C++");
 
+  std::vector<std::string> conformance_dirs;
+  bool conformance_local = false;
+  CLI::App* conformance = app.add_subcommand(
+      "conformance", "Compile recorded workloads, run them, compare with PyTorch's results");
+  conformance->add_option("DIR", conformance_dirs, "Folders with forward.json and vectors/")->required();
+  conformance->add_flag("--local", conformance_local, "Compile in this process, without a server");
+
   bool ops_markdown = false;
   CLI::App* ops = app.add_subcommand("ops", "List the op library and what each op declares");
   ops->add_flag("--markdown", ops_markdown, "A Markdown table");
@@ -91,6 +99,12 @@ int main(int argc, char** argv) {
     }
     return Finish(aotd::tools::CompileCommand(compile_file, partitioner, memory_budget,
                                               compile_output, compile_source, std::cout));
+  }
+  if (conformance->parsed()) {
+    if (!conformance_local) {
+      return Finish(absl::UnimplementedError("conformance through a server is not available yet: use --local"));
+    }
+    return Finish(aotd::tools::ConformanceCommand(conformance_dirs, std::cout));
   }
   if (ops->parsed()) return Finish(aotd::tools::OpsCommand(ops_markdown, std::cout));
   return 2;

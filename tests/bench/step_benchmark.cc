@@ -29,8 +29,8 @@
 #include "compiler/frontend/proto_convert.h"
 #include "compiler/ir/text.h"
 #include "compiler/pipeline/compile.h"
-#include "tests/host_client_tensor.h"
 #include "tests/workloads.h"
+#include "tools/conformance.h"
 
 extern "C" {
 float expf(float) __attribute__((simd("notinbranch")));
@@ -83,7 +83,10 @@ int64_t StepBytes(const proto::Artifact& a) {
   for (const auto& s : a.inputs()) bytes += Bytes(s);
   for (const auto& s : a.outputs()) bytes += 2 * Bytes(s);  // Output, then its tangent.
   for (const auto& s : a.write_backs()) bytes += Bytes(s);
-  for (const auto& s : a.saved()) bytes += 2 * Bytes(s);
+  for (int k = 0; k < a.saved_size(); ++k) {
+    bool kept_input = k < a.saved_inputs_size() && a.saved_inputs(k) >= 0;
+    if (!kept_input) bytes += 2 * Bytes(a.saved(k));  // Written, then read back.
+  }
   for (int input : a.grad_inputs()) bytes += Bytes(a.inputs(input));
   return bytes;
 }
@@ -120,7 +123,7 @@ Row RunWorkload(const testing::Workload& w, int runs) {
       v = ir::IsFloatingPoint(t.dtype) ? std::uniform_real_distribution<double>(-1, 1)(rng)
                                        : static_cast<double>(rng() % 2);
     }
-    inputs.push_back(*testing::ToClient(h));
+    inputs.push_back(*tools::ToClientTensor(h));
   }
   std::vector<client::Tensor> tangents;
   for (int o : artifact->tangent_outputs()) {
@@ -128,7 +131,7 @@ Row RunWorkload(const testing::Workload& w, int runs) {
     reference::HostTensor h(*frontend::FromProtoDType(meta.dtype()),
                             ir::Dims(meta.shape().begin(), meta.shape().end()));
     for (double& v : h.data) v = std::uniform_real_distribution<double>(-1, 1)(rng);
-    tangents.push_back(*testing::ToClient(h));
+    tangents.push_back(*tools::ToClientTensor(h));
   }
   row.step_ms = 1e3 * MedianSeconds([&] {
     auto fw = (*loaded)->Forward(inputs);
@@ -196,12 +199,14 @@ Row ArithmeticChain(int runs) {
   auto loaded = client::LoadedArtifact::Load(*artifact, nullptr);
   reference::HostTensor h(ir::DType::kFloat32, {n});
   for (int64_t i = 0; i < n; ++i) h.data[i] = (i % 7) - 3;
-  std::vector<client::Tensor> inputs = {*testing::ToClient(h), *testing::ToClient(h)};
+  std::vector<client::Tensor> inputs = {*tools::ToClientTensor(h), *tools::ToClientTensor(h)};
   row.step_ms = 1e3 * MedianSeconds([&] { auto fw = (*loaded)->Forward(inputs); }, runs);
   row.bytes = 0;
   for (const auto& s : artifact->inputs()) row.bytes += Bytes(s);
   for (const auto& s : artifact->outputs()) row.bytes += Bytes(s);
-  for (const auto& s : artifact->saved()) row.bytes += Bytes(s);
+  for (int k = 0; k < artifact->saved_size(); ++k) {
+    if (artifact->saved_inputs(k) < 0) row.bytes += Bytes(artifact->saved(k));
+  }
   row.copy_ms = 1e3 * CopySeconds(row.bytes, runs);
   return row;
 }
