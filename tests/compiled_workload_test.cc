@@ -12,7 +12,7 @@ namespace aotd {
 namespace {
 
 // The workloads whose every op code generation supports so far.
-const char* const kCompiled[] = {"d_pointwise"};
+const char* const kCompiled[] = {"a_mlp", "b_transformer", "c_cnn", "d_pointwise", "e_loss"};
 
 TEST(CompiledWorkloadTest, MatchesPyTorch) {
   int checked = 0;

@@ -106,10 +106,7 @@ class ProgramEmitter {
         }
         continue;
       }
-      if (!IsReduction(node.op)) {
-        return absl::UnimplementedError(
-            absl::StrCat("code generation for ", node.op, " is not supported yet"));
-      }
+      if (!IsReduction(node.op)) RETURN_IF_ERROR(CheckExtern(node));
     }
     return absl::OkStatus();
   }
@@ -119,11 +116,12 @@ class ProgramEmitter {
            op == "aten.mean.default" || op == "aten.amax.default" || op == "aten.amin.default";
   }
 
-  // A reshape is a view when its input is laid out contiguously.
+  // Inference gives a reshape that cannot be a view contiguous strides; one
+  // with other strides is a view, and so is any reshape of a contiguous
+  // input.
   bool ReshapeIsView(const ir::Node& node) const {
-    const ir::TensorType& in = g_.type(node.args[0].AsValue());
-    return in.IsContiguous() && g_.type(node.outputs[0]).IsContiguous() &&
-           place_[node.args[0].AsValue()] != Place::kView;
+    return !g_.type(node.outputs[0]).IsContiguous() ||
+           g_.type(node.args[0].AsValue()).IsContiguous();
   }
 
   // The storage offset (in elements) a view op adds to its input's.
@@ -472,6 +470,160 @@ class ProgramEmitter {
     return absl::OkStatus();
   }
 
+  // The runtime kernel (compiler/codegen/runtime/kernels.h) computing an op
+  // that neither fuses nor folds: ATen's name without overload or leading
+  // underscore, with a few renamings.
+  static std::string ExternName(const std::string& op) {
+    if (op == "aten.reshape.default") return "copy_strided";  // A reshape that copies.
+    if (op == "aten.prod.dim_int") return "prod_dim";
+    size_t first = op.find('.'), second = op.find('.', first + 1);
+    std::string name = op.substr(first + 1, second - first - 1);
+    if (!name.empty() && name[0] == '_') name = name.substr(1);
+    return name;
+  }
+
+  absl::Status CheckExtern(const ir::Node& node) const {
+    static const char* const kExterns[] = {
+        "aten.mm.default", "aten.bmm.default", "aten.addmm.default", "aten.convolution.default",
+        "aten.convolution_backward.default", "aten.max_pool2d_with_indices.default",
+        "aten.max_pool2d_with_indices_backward.default", "aten.avg_pool2d.default",
+        "aten.avg_pool2d_backward.default", "aten._adaptive_avg_pool2d.default",
+        "aten._adaptive_avg_pool2d_backward.default", "aten.native_layer_norm.default",
+        "aten.native_layer_norm_backward.default", "aten.native_batch_norm.default",
+        "aten.native_batch_norm_backward.default", "aten._softmax.default",
+        "aten._log_softmax.default", "aten._softmax_backward_data.default",
+        "aten._log_softmax_backward_data.default", "aten.nll_loss_forward.default",
+        "aten.nll_loss_backward.default", "aten.mse_loss.default", "aten.mse_loss_backward.default",
+        "aten.smooth_l1_loss.default", "aten.smooth_l1_loss_backward.default",
+        "aten.embedding.default", "aten.embedding_dense_backward.default", "aten.cat.default",
+        "aten.stack.default", "aten.tril.default", "aten.triu.default", "aten.var.correction",
+        "aten.argmax.default", "aten.prod.default", "aten.prod.dim_int", "aten.reshape.default"};
+    bool known = false;
+    for (const char* op : kExterns) known = known || node.op == op;
+    if (!known) {
+      return absl::UnimplementedError(
+          absl::StrCat("code generation for ", node.op, " is not supported yet"));
+    }
+    for (ValueId v : node.outputs) {
+      if (g_.type(v).NumElements() > 0 && !g_.type(v).IsContiguous()) {
+        return absl::UnimplementedError(absl::StrCat(
+            "code generation for ", node.op, " with a non-contiguous result is not supported yet"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // Emits `static const int64_t <name>[] = {...};` and returns the name.
+  std::string IntArray(const std::string& name, const Dims& values) {
+    absl::StrAppend(&body_, "    static const int64_t ", name, "[] = {",
+                    values.empty() ? "0" : absl::StrJoin(values, ", "), "};\n");
+    return name;
+  }
+
+  // A Ref over a stored value (const for inputs of the call).
+  std::string RefTo(ValueId v, bool is_const, const std::string& tag) {
+    const ir::TensorType& t = g_.type(v);
+    std::string shape = IntArray(tag + "_shape", t.shape);
+    std::string strides = IntArray(tag + "_strides", t.strides);
+    std::string type = Ty(v);
+    return absl::StrCat("aotd_rt::Ref<", is_const ? "const " : "", type, ">{", Ptr(v), ", ", shape,
+                        ", ", strides, ", ", t.Rank(), "}");
+  }
+
+  // A call of the runtime kernel for `node`: arguments in schema order
+  // (calling convention in kernels.h), then the outputs.
+  absl::Status EmitExtern(const ir::Node& node) {
+    const ops::OpSchema& schema = Def(node).schema;
+    std::string main_type = Ty(node.outputs[0]);
+    for (const ir::Argument& a : node.args) {
+      if (a.is_value()) {
+        main_type = Ty(a.AsValue());
+        break;
+      }
+    }
+    std::vector<std::string> args;
+    absl::StrAppend(&body_, "  {\n");
+    const std::string tag = absl::StrCat("k", node.outputs[0]);
+    for (size_t i = 0; i < node.args.size() && (node.op != "aten.reshape.default" || i == 0); ++i) {
+      const ir::Argument& a = node.args[i];
+      const ops::ArgType& type = schema.args[i].type;
+      const std::string arg_tag = absl::StrCat(tag, "_a", i);
+      switch (type.base) {
+        case ops::ArgType::Base::kTensor:
+          if (type.is_list) {
+            std::vector<std::string> refs;
+            for (size_t k = 0; k < a.AsList().size(); ++k) {
+              refs.push_back(RefTo(a.AsList()[k].AsValue(), true, absl::StrCat(arg_tag, "_", k)));
+            }
+            absl::StrAppend(&body_, "    const aotd_rt::Ref<const ", main_type, "> ", arg_tag,
+                            "[] = {", absl::StrJoin(refs, ", "), "};\n");
+            args.push_back(absl::StrCat(arg_tag, ", ", refs.size()));
+          } else if (a.is_value()) {
+            args.push_back(RefTo(a.AsValue(), true, arg_tag));
+          } else {
+            args.push_back(absl::StrCat("aotd_rt::none<const ", main_type, ">()"));
+          }
+          break;
+        case ops::ArgType::Base::kInt:
+          if (type.is_list) {
+            if (a.is_none() || a.AsList().empty()) {
+              args.push_back("nullptr, 0");
+            } else {
+              args.push_back(absl::StrCat(IntArray(arg_tag, a.AsIntList()), ", ", a.AsList().size()));
+            }
+          } else if (node.op == "aten.var.correction") {
+            // The kernel takes the correction itself; None means 1 (Bessel).
+            args.push_back(absl::StrCat("int64_t(", a.is_none() ? 1 : a.AsInt(), "LL)"));
+          } else if (type.optional) {
+            args.push_back(a.is_none() ? "false, 0" : absl::StrCat("true, int64_t(", a.AsInt(), "LL)"));
+          } else {
+            args.push_back(absl::StrCat("int64_t(", a.AsInt(), "LL)"));
+          }
+          break;
+        case ops::ArgType::Base::kFloat:
+        case ops::ArgType::Base::kScalar:
+          if (type.optional) {
+            args.push_back(a.is_none() ? "false, 0.0"
+                                       : absl::StrCat("true, ", Literal(a.AsFloat(), ir::DType::kFloat64)));
+          } else {
+            args.push_back(Literal(a.AsFloat(), ir::DType::kFloat64));
+          }
+          break;
+        case ops::ArgType::Base::kBool:
+          if (type.is_list) {
+            std::vector<std::string> items;
+            for (const ir::Argument& b : a.AsList()) items.push_back(b.AsBool() ? "true" : "false");
+            absl::StrAppend(&body_, "    static const bool ", arg_tag, "[] = {",
+                            absl::StrJoin(items, ", "), "};\n");
+            args.push_back(arg_tag);
+          } else if (type.optional) {
+            args.push_back(a.is_none() ? "false, false" : absl::StrCat("true, ", a.AsBool() ? "true" : "false"));
+          } else {
+            args.push_back(a.AsBool() ? "true" : "false");
+          }
+          break;
+        case ops::ArgType::Base::kScalarType:
+        case ops::ArgType::Base::kLayout:
+        case ops::ArgType::Base::kDevice:
+        case ops::ArgType::Base::kMemoryFormat:
+        case ops::ArgType::Base::kGenerator:
+          break;  // Carried by the template types, or irrelevant on CPU.
+        case ops::ArgType::Base::kString:
+          return absl::UnimplementedError(
+              absl::StrCat("code generation for ", node.op, ": string arguments"));
+      }
+    }
+    for (size_t k = 0; k < node.outputs.size(); ++k) {
+      ValueId v = node.outputs[k];
+      args.push_back(RefTo(v, false, absl::StrCat(tag, "_o", k)));
+    }
+    absl::StrAppend(&body_, "    if (!aotd_ok([&] { return aotd_rt::", ExternName(node.op), "(",
+                    absl::StrJoin(args, ", "), "); })) {\n");
+    if (workspace_bytes_ > 0) absl::StrAppend(&body_, "      std::free(ws);\n");
+    absl::StrAppend(&body_, "      return 2;\n    }\n  }\n");
+    return absl::OkStatus();
+  }
+
   // One loop nest computing every member of a group, in order.
   absl::Status EmitGroup(int group) {
     const std::vector<ValueId>& members = members_[group];
@@ -513,7 +665,11 @@ class ProgramEmitter {
         continue;
       }
       if (place_[out] != Place::kBuffer) continue;
-      RETURN_IF_ERROR(EmitReduction(node));
+      if (IsReduction(node.op)) {
+        RETURN_IF_ERROR(EmitReduction(node));
+      } else {
+        RETURN_IF_ERROR(EmitExtern(node));
+      }
     }
     // Outputs not computed in place: copy them out contiguously.
     for (size_t j = 0; j < g_.outputs().size(); ++j) {
@@ -566,7 +722,7 @@ absl::StatusOr<std::string> EmitTranslationUnit(const ir::Graph& forward,
                                                 const ir::Graph& backward) {
   ASSIGN_OR_RETURN(std::string fw, EmitProgram(forward, "run_forward", OutputLayout::kStored));
   ASSIGN_OR_RETURN(std::string bw, EmitProgram(backward, "run_backward", OutputLayout::kContiguous));
-  return absl::StrCat(kPrelude, "\nnamespace {\n\n", fw, "\n", bw,
+  return absl::StrCat(kPrelude, kRuntimeKernels, kPreludeEnd, "\nnamespace {\n\n", fw, "\n", bw,
                       "\n}  // namespace\n\n"
                       "extern \"C\" int aotd_abi_version(void) { return 1; }\n"
                       "extern \"C\" int aotd_forward(void* const* in, void* const* out) {\n"

@@ -32,4 +32,20 @@ double cos(double) AOTD_SIMD;
 #undef AOTD_SIMD
 )prelude";
 
+const char kPreludeEnd[] = R"prelude(
+#include <type_traits>
+
+// Runs a kernel call; false when a kernel that checks its data (returning
+// bool) found it bad.
+template <typename F>
+static bool aotd_ok(F call) {
+  if constexpr (std::is_void_v<decltype(call())>) {
+    call();
+    return true;
+  } else {
+    return call();
+  }
+}
+)prelude";
+
 }  // namespace aotd::codegen
