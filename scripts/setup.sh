@@ -17,11 +17,24 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+use_openmp_blas() {
+  # OpenBLAS's OpenMP build for everything (PyTorch included): the pthread
+  # build fights OpenMP threads.
+  local dir=/usr/lib/x86_64-linux-gnu/openblas-openmp
+  [ -e "$dir/libopenblas.so.0" ] || return 0
+  $SUDO update-alternatives --set libopenblas.so.0-x86_64-linux-gnu "$dir/libopenblas.so.0" >/dev/null
+  $SUDO update-alternatives --set libblas.so.3-x86_64-linux-gnu "$dir/libblas.so.3" >/dev/null
+}
 
-echo "Installing: ${missing[*]}"
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
+if [ ${#missing[@]} -eq 0 ]; then
+  use_openmp_blas
+  exit 0
+fi
+
+echo "Installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+use_openmp_blas

@@ -31,7 +31,11 @@ struct SystemToolchainOptions {
   std::string target_cpu = "native";  // -march value.
   std::vector<std::string> flags = {"-std=c++17", "-O3", "-fPIC", "-shared", "-fopenmp",
                                     "-fno-math-errno"};
-  std::vector<std::string> libs = {"-lopenblas", "-lsleefgnuabi", "-lm"};
+  // OpenBLAS's OpenMP build, whatever the system default: its pthread build
+  // fights the generated code's OpenMP threads.
+  std::vector<std::string> libs = {"-L/usr/lib/x86_64-linux-gnu/openblas-openmp",
+                                   "-Wl,-rpath,/usr/lib/x86_64-linux-gnu/openblas-openmp",
+                                   "-lopenblas", "-lsleefgnuabi", "-lm"};
   absl::Duration time_limit = absl::Seconds(120);
   int64_t memory_limit_bytes = int64_t{4} << 30;
   std::string temp_root = "/tmp";  // Each compile gets its own folder here.

@@ -93,7 +93,7 @@ int64_t StepBytes(const proto::Artifact& a) {
 
 struct Row {
   std::string name;
-  double step_ms = 0, copy_ms = 0, compile_s = 0;
+  double step_ms = 0, copy_ms = 0, compile_s = 0, codegen_s = 0, cc_s = 0;
   int64_t bytes = 0;
   std::string note;
 };
@@ -108,7 +108,11 @@ Row RunWorkload(const testing::Workload& w, int runs) {
     row.note = std::string(artifact.status().message()).substr(0, 60);
     return row;
   }
-  for (const auto& t : artifact->timings()) row.compile_s += t.seconds();
+  for (const auto& t : artifact->timings()) {
+    row.compile_s += t.seconds();
+    if (t.stage() == "codegen") row.codegen_s = t.seconds();
+    if (t.stage() == "cc") row.cc_s = t.seconds();
+  }
   auto loaded = client::LoadedArtifact::Load(*artifact, nullptr);
   if (!loaded.ok()) {
     row.note = std::string(loaded.status().message());
@@ -223,17 +227,17 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   std::printf("threads %d, median of %d runs; glibc keeps freed memory (mallopt)\n",
               omp_get_max_threads(), runs);
-  std::printf("%-16s %10s %10s %10s %9s %10s  %s\n", "workload", "step ms", "MB moved",
-              "copy ms", "copy/step", "compile s", "note");
+  std::printf("%-16s %10s %10s %10s %9s %10s %10s %10s  %s\n", "workload", "step ms",
+              "MB moved", "copy ms", "copy/step", "compile s", "codegen s", "c++ s", "note");
   std::vector<aotd::Row> rows;
   for (const aotd::testing::Workload& w : aotd::testing::Workloads("full")) {
     rows.push_back(aotd::RunWorkload(w, runs));
   }
   rows.push_back(aotd::ArithmeticChain(runs));
   for (const aotd::Row& r : rows) {
-    std::printf("%-16s %10.3f %10.2f %10.3f %9.2f %10.2f  %s\n", r.name.c_str(), r.step_ms,
-                r.bytes / 1e6, r.copy_ms, r.step_ms > 0 ? r.copy_ms / r.step_ms : 0.0, r.compile_s,
-                r.note.c_str());
+    std::printf("%-16s %10.3f %10.2f %10.3f %9.2f %10.3f %10.4f %10.3f  %s\n", r.name.c_str(),
+                r.step_ms, r.bytes / 1e6, r.copy_ms, r.step_ms > 0 ? r.copy_ms / r.step_ms : 0.0,
+                r.compile_s, r.codegen_s, r.cc_s, r.note.c_str());
   }
   double hand_ms = 1e3 * aotd::HandFusedPointwiseSeconds(1 << 20, runs);
   for (const aotd::Row& r : rows) {
