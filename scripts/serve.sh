@@ -3,9 +3,10 @@
 # folder, listening on 127.0.0.1:50051. Extra arguments go to the server.
 #
 # The server is not built yet: until it is, this builds everything and runs
-# the part of the pipeline that exists (import and verify the workloads).
+# the compiler that exists end to end, locally: each recorded workload is
+# compiled to native code, run, and compared with PyTorch's results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 bazel build //...
-exec .bazel/bin/tools/aotctl graph check tests/testdata/workloads/*/*/forward.json
+exec .bazel/bin/tools/aotctl conformance tests/testdata/workloads/*/small --local
