@@ -1,0 +1,33 @@
+#include "common/cache_key.h"
+
+#include "gtest/gtest.h"
+
+namespace aotd {
+namespace {
+
+TEST(CacheKeyTest, EveryComponentMatters) {
+  CacheKeyComponents base{"abc", CanonicalOptions("min_cut", 1.0), "x86-64-v4", "v1", "default"};
+  std::string key = CacheKey(base);
+  EXPECT_EQ(key.size(), 64u);
+  EXPECT_EQ(CacheKey(base), key);
+  for (int i = 0; i < 5; ++i) {
+    CacheKeyComponents changed = base;
+    std::string* parts[] = {&changed.graph_key, &changed.options, &changed.target,
+                            &changed.compiler_version, &changed.name_space};
+    *parts[i] += "x";
+    EXPECT_NE(CacheKey(changed), key) << "component " << i;
+  }
+  // Length prefixes keep boundaries: moving a character across does not collide.
+  CacheKeyComponents shifted = base;
+  shifted.graph_key = "ab";
+  shifted.options = "c" + base.options;
+  EXPECT_NE(CacheKey(shifted), key);
+}
+
+TEST(CacheKeyTest, OptionsTextIsCanonical) {
+  EXPECT_EQ(CanonicalOptions("min_cut", 0.5), "partitioner=min_cut;memory_budget=0.5");
+  EXPECT_NE(CanonicalOptions("min_cut", 0.5), CanonicalOptions("default", 0.5));
+}
+
+}  // namespace
+}  // namespace aotd
