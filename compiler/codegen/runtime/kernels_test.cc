@@ -1012,16 +1012,20 @@ TYPED_TEST(KernelsTest, Softmax) {
       }
       run.Check(0, Tol<T>());
     }
-    // A row of -inf gives NaN; -inf entries of a finite row give 0 (-inf).
-    OpRun run(op, MakeSample({Contig(kT, {3, 3})}, {Val(0), Int(1), Bool(false)}, "-inf"));
-    ASSERT_TRUE(run.ok());
-    run.SetInput(0, {-kInf, -kInf, -kInf, 1, -kInf, 2, 0.5, kNaN, 1});
-    if (log) {
-      aotd_rt::log_softmax(run.In<T>(0), 1, false, run.Out<T>(0));
-    } else {
-      aotd_rt::softmax(run.In<T>(0), 1, false, run.Out<T>(0));
+    // A lane of -inf gives NaN; -inf entries of a finite lane give 0 (-inf
+    // for log); NaN spreads over its lane. Along rows and along columns.
+    for (int64_t dim : {1, 0}) {
+      OpRun run(op, MakeSample({Contig(kT, {3, 3})}, {Val(0), Int(dim), Bool(false)},
+                               absl::StrCat("-inf and NaN, dim ", dim)));
+      ASSERT_TRUE(run.ok());
+      run.SetInput(0, {-kInf, -kInf, -kInf, 1, -kInf, 2, 0.5, kNaN, 1});
+      if (log) {
+        aotd_rt::log_softmax(run.In<T>(0), dim, false, run.Out<T>(0));
+      } else {
+        aotd_rt::softmax(run.In<T>(0), dim, false, run.Out<T>(0));
+      }
+      run.Check(0, Tol<T>());
     }
-    run.Check(0, Tol<T>());
   }
 }
 
