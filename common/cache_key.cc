@@ -7,13 +7,14 @@
 
 namespace aotd {
 
-std::string CacheKey(const CacheKeyComponents& c) {
+std::string CacheKey(const CacheKeyComponents& c, absl::string_view cache_namespace) {
   Sha256 sha;
   sha.Update("aotd-cache-key/1");
-  for (const std::string* part :
-       {&c.graph_key, &c.options, &c.target, &c.compiler_version, &c.name_space}) {
-    sha.Update(absl::StrCat(part->size(), ":"));
-    sha.Update(*part);
+  for (absl::string_view part :
+       {absl::string_view(c.graph_key), absl::string_view(c.options), absl::string_view(c.target),
+        absl::string_view(c.compiler_version), cache_namespace}) {
+    sha.Update(absl::StrCat(part.size(), ":"));
+    sha.Update(part);
   }
   return ToHex(sha.Finish());
 }

@@ -17,16 +17,15 @@ struct CacheKeyComponents {
   std::string options;           // Canonical text of the compile options.
   std::string target;            // CPU target and toolchain fingerprint.
   std::string compiler_version;  // aotd's compiler version.
-  std::string name_space;        // Cache namespace.
 
   bool operator==(const CacheKeyComponents& o) const {
     return graph_key == o.graph_key && options == o.options && target == o.target &&
-           compiler_version == o.compiler_version && name_space == o.name_space;
+           compiler_version == o.compiler_version;
   }
 };
 
-// Hex SHA-256 of the components.
-std::string CacheKey(const CacheKeyComponents& components);
+// Hex SHA-256 of the components and the cache namespace.
+std::string CacheKey(const CacheKeyComponents& components, absl::string_view cache_namespace);
 
 // Canonical options text: "partitioner=min_cut;memory_budget=1".
 std::string CanonicalOptions(absl::string_view partitioner, double memory_budget);

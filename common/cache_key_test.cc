@@ -6,22 +6,23 @@ namespace aotd {
 namespace {
 
 TEST(CacheKeyTest, EveryComponentMatters) {
-  CacheKeyComponents base{"abc", CanonicalOptions("min_cut", 1.0), "x86-64-v4", "v1", "default"};
-  std::string key = CacheKey(base);
+  CacheKeyComponents base{"abc", CanonicalOptions("min_cut", 1.0), "x86-64-v4", "v1"};
+  std::string key = CacheKey(base, "default");
   EXPECT_EQ(key.size(), 64u);
-  EXPECT_EQ(CacheKey(base), key);
-  for (int i = 0; i < 5; ++i) {
+  EXPECT_EQ(CacheKey(base, "default"), key);
+  EXPECT_NE(CacheKey(base, "team-a"), key);
+  for (int i = 0; i < 4; ++i) {
     CacheKeyComponents changed = base;
     std::string* parts[] = {&changed.graph_key, &changed.options, &changed.target,
-                            &changed.compiler_version, &changed.name_space};
+                            &changed.compiler_version};
     *parts[i] += "x";
-    EXPECT_NE(CacheKey(changed), key) << "component " << i;
+    EXPECT_NE(CacheKey(changed, "default"), key) << "component " << i;
   }
   // Length prefixes keep boundaries: moving a character across does not collide.
   CacheKeyComponents shifted = base;
   shifted.graph_key = "ab";
   shifted.options = "c" + base.options;
-  EXPECT_NE(CacheKey(shifted), key);
+  EXPECT_NE(CacheKey(shifted, "default"), key);
 }
 
 TEST(CacheKeyTest, OptionsTextIsCanonical) {
