@@ -1,0 +1,49 @@
+// aotd: the compile service. Flags only; see server/server.h.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "server/server.h"
+
+namespace {
+
+volatile std::sig_atomic_t stop_requested = 0;
+void OnSignal(int) { stop_requested = 1; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  aotd::server::ServerOptions options;
+  CLI::App app{"aotd: a compilation service for autograd graphs"};
+  app.add_option("--listen", options.listen, "HOST:PORT to listen on")->capture_default_str();
+  app.add_option("--cache_dir", options.cache_dir,
+                 "Folder of the RocksDB cache (default $XDG_CACHE_HOME/aotd or ~/.cache/aotd)");
+  app.add_option("--cache_max_bytes", options.cache_max_bytes, "Bound on the cache's size")
+      ->capture_default_str();
+  app.add_option("--workers", options.workers, "Compiles at once")->capture_default_str();
+  app.add_option("--max_queue", options.max_queue, "Compiles waiting before refusals")
+      ->capture_default_str();
+  app.add_option("--max_nodes", options.max_nodes, "Largest graph accepted")->capture_default_str();
+  app.set_config("--config", "", "A TOML/INI file with the same options");
+  CLI11_PARSE(app, argc, argv);
+
+  absl::StatusOr<std::unique_ptr<aotd::server::Server>> server =
+      aotd::server::StartServer(options);
+  if (!server.ok()) {
+    std::cerr << "aotd: " << server.status().message() << "\n";
+    return 1;
+  }
+  std::cerr << "aotd: listening on port " << (*server)->port() << ", cache in "
+            << (options.cache_dir.empty() ? aotd::server::DefaultCacheDir() : options.cache_dir)
+            << "\n";
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  std::thread waiter([&] { (*server)->Wait(); });
+  while (!stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::cerr << "aotd: shutting down\n";
+  (*server)->Shutdown();
+  waiter.join();
+  return 0;
+}

@@ -1,0 +1,71 @@
+// The Compiler gRPC service: looks artifacts up by key, and compiles graphs
+// on a miss (single flight per key, bounded queue), storing what it compiles
+// in the cache.
+//
+// The server computes every key itself from the graph it received (after
+// import: names, kwargs and defaults do not matter), never from a client's
+// key. Thread-safe; one instance serves all requests.
+#ifndef AOTD_SERVER_COMPILE_SERVICE_H_
+#define AOTD_SERVER_COMPILE_SERVICE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "cache/cache_store.h"
+#include "common/artifact_seal.h"
+#include "common/cache_key.h"
+#include "compiler/partition/partition.h"
+#include "compiler/toolchain/toolchain.h"
+#include "proto/service.grpc.pb.h"
+#include "server/compile_scheduler.h"
+
+namespace aotd::server {
+
+class CompileService final : public proto::Compiler::Service {
+ public:
+  struct Options {
+    // Collaborators; not owned, must outlive the service.
+    cache::CacheStore* cache = nullptr;
+    toolchain::Toolchain* toolchain = nullptr;
+    CompileScheduler* scheduler = nullptr;
+    const Signer* signer = nullptr;  // Signs artifacts when set.
+    // Graphs with more nodes are refused (INVALID_ARGUMENT).
+    int max_nodes = 100000;
+    // Reply deadline when the client sets none.
+    absl::Duration default_deadline = absl::Minutes(5);
+  };
+
+  explicit CompileService(Options options) : options_(options) {}
+
+  grpc::Status Lookup(grpc::ServerContext* context, const proto::LookupRequest* request,
+                      proto::LookupResponse* response) override;
+  grpc::Status Compile(grpc::ServerContext* context, const proto::CompileRequest* request,
+                       proto::CompileResponse* response) override;
+
+  // The work behind Compile and Lookup, without gRPC.
+  absl::StatusOr<proto::CompileResponse> CompileOrLookUp(const proto::CompileRequest& request,
+                                                         absl::Time deadline);
+  absl::StatusOr<proto::LookupResponse> LookUp(const proto::LookupRequest& request);
+
+ private:
+  // A request's cache key and what it is made of.
+  struct Keyed {
+    std::string key;
+    CacheKeyComponents components;
+    partition::Options partition;
+    std::string cache_namespace;
+  };
+  absl::StatusOr<Keyed> KeyOf(const std::string& graph_key,
+                                     const proto::CompileOptions& options,
+                                     const std::string& target,
+                                     const std::string& cache_namespace) const;
+
+  const Options options_;
+};
+
+// absl::Status to grpc::Status, code and message kept.
+grpc::Status ToGrpc(const absl::Status& status);
+
+}  // namespace aotd::server
+
+#endif  // AOTD_SERVER_COMPILE_SERVICE_H_
