@@ -61,7 +61,7 @@ class ProgramEmitter {
         "aten.expand.default",    "aten.squeeze.default",      "aten.squeeze.dim",
         "aten.unsqueeze.default", "aten.select.int",           "aten.slice.Tensor",
         "aten.split.Tensor",      "aten.split_with_sizes.default", "aten.alias.default",
-        "aten.detach.default",    "aten.flatten.using_ints",   "aten.as_strided.default"};
+        "aten.detach.default",    "aten.as_strided.default"};
     for (const char* v : kViews) {
       if (op == v) return true;
     }
@@ -86,7 +86,7 @@ class ProgramEmitter {
     for (const ir::Node& node : g_.nodes()) {
       for (ValueId v : node.outputs) RETURN_IF_ERROR(CType(g_.type(v).dtype).status());
       const ValueId out = node.outputs[0];
-      if (IsViewOp(node.op) || (node.op == "aten.reshape.default" && ReshapeIsView(node))) {
+      if (IsViewOp(node.op) || (IsReshape(node.op) && ReshapeIsView(node))) {
         ValueId src = node.args[0].AsValue();
         if (place_[src] == Place::kInline) place_[src] = Place::kBuffer;
         for (size_t k = 0; k < node.outputs.size(); ++k) {
@@ -114,6 +114,12 @@ class ProgramEmitter {
   static bool IsReduction(const std::string& op) {
     return op == "aten.sum.dim_IntList" || op == "aten.sum.default" || op == "aten.mean.dim" ||
            op == "aten.mean.default" || op == "aten.amax.default" || op == "aten.amin.default";
+  }
+
+  // reshape and flatten: views when the input's strides allow, else
+  // contiguous copies.
+  static bool IsReshape(const std::string& op) {
+    return op == "aten.reshape.default" || op == "aten.flatten.using_ints";
   }
 
   // Inference gives a reshape that cannot be a view contiguous strides; one
@@ -336,8 +342,11 @@ class ProgramEmitter {
     }
     const ir::Node& node = g_.node(g_.value(v).node);
     const Dims& shape = g_.type(v).shape;
-    ElementCall call{g_, node, std::vector<std::string>(node.args.size())};
-    for (size_t i = 0; i < node.args.size(); ++i) {
+    ElementCall call{g_, node, std::vector<std::string>(node.args.size()), index};
+    // Creation ops (zeros_like, new_full...) read only their tensors' types,
+    // which need not broadcast to the result.
+    const bool reads_operands = Def(node).kind != ops::OpKind::kCreation;
+    for (size_t i = 0; i < node.args.size() && reads_operands; ++i) {
       if (!node.args[i].is_value()) continue;
       ValueId operand = node.args[i].AsValue();
       ASSIGN_OR_RETURN(call.operands[i], Element(operand, Broadcast(index, shape, g_.type(operand).shape)));
@@ -426,11 +435,21 @@ class ProgramEmitter {
     bool is_max = node.op == "aten.amax.default", is_min = node.op == "aten.amin.default";
     bool is_mean = node.op == "aten.mean.dim" || node.op == "aten.mean.default";
     std::string acc_t = ir::IsFloatingPoint(ot.dtype) ? "double" : Ty(out);
+    // A full reduction opens no loop: a block scopes its accumulator.
+    if (kept.empty()) absl::StrAppend(&body_, "  {\n");
     std::vector<std::string> outer = OpenLoops(kept, ot.NumElements() * count);
     std::string indent(2 * (kept.size() + 1), ' ');
-    std::string init = is_max ? "-std::numeric_limits<double>::infinity()"
-                       : is_min ? "std::numeric_limits<double>::infinity()"
-                                : "0";
+    // Integer maxima and minima start from the type's extremes (an infinity
+    // does not convert to an integer).
+    const bool floating = ir::IsFloatingPoint(ot.dtype);
+    std::string init = "0";
+    if (is_max) {
+      init = floating ? "-std::numeric_limits<double>::infinity()"
+                      : absl::StrCat("std::numeric_limits<", acc_t, ">::lowest()");
+    } else if (is_min) {
+      init = floating ? "std::numeric_limits<double>::infinity()"
+                      : absl::StrCat("std::numeric_limits<", acc_t, ">::max()");
+    }
     absl::StrAppend(&body_, indent, acc_t, " acc = ", init, ";\n");
     // Inner loops over the reduced dims.
     std::vector<std::string> index(it.Rank());
@@ -467,6 +486,7 @@ class ProgramEmitter {
     absl::StrAppend(&body_, indent, Ptr(out), "[", Offset(ot, out_index), "] = static_cast<",
                     Ty(out), ">(", value, ");\n");
     CloseLoops(kept.size());
+    if (kept.empty()) absl::StrAppend(&body_, "  }\n");
     return absl::OkStatus();
   }
 
@@ -474,7 +494,7 @@ class ProgramEmitter {
   // that neither fuses nor folds: ATen's name without overload or leading
   // underscore, with a few renamings.
   static std::string ExternName(const std::string& op) {
-    if (op == "aten.reshape.default") return "copy_strided";  // A reshape that copies.
+    if (IsReshape(op)) return "copy_strided";  // A reshape that copies.
     if (op == "aten.prod.dim_int") return "prod_dim";
     size_t first = op.find('.'), second = op.find('.', first + 1);
     std::string name = op.substr(first + 1, second - first - 1);
@@ -497,7 +517,8 @@ class ProgramEmitter {
         "aten.smooth_l1_loss.default", "aten.smooth_l1_loss_backward.default",
         "aten.embedding.default", "aten.embedding_dense_backward.default", "aten.cat.default",
         "aten.stack.default", "aten.tril.default", "aten.triu.default", "aten.var.correction",
-        "aten.argmax.default", "aten.prod.default", "aten.prod.dim_int", "aten.reshape.default"};
+        "aten.var.dim", "aten.argmax.default", "aten.prod.default", "aten.prod.dim_int",
+        "aten.reshape.default", "aten.flatten.using_ints"};
     bool known = false;
     for (const char* op : kExterns) known = known || node.op == op;
     if (!known) {
@@ -544,7 +565,8 @@ class ProgramEmitter {
     std::vector<std::string> args;
     absl::StrAppend(&body_, "  {\n");
     const std::string tag = absl::StrCat("k", node.outputs[0]);
-    for (size_t i = 0; i < node.args.size() && (node.op != "aten.reshape.default" || i == 0); ++i) {
+    // A reshape that copies passes only its input.
+    for (size_t i = 0; i < node.args.size() && (!IsReshape(node.op) || i == 0); ++i) {
       const ir::Argument& a = node.args[i];
       const ops::ArgType& type = schema.args[i].type;
       const std::string arg_tag = absl::StrCat(tag, "_a", i);
@@ -590,7 +612,10 @@ class ProgramEmitter {
           }
           break;
         case ops::ArgType::Base::kBool:
-          if (type.is_list) {
+          if (node.op == "aten.var.dim" && schema.args[i].name == "unbiased") {
+            // The kernel takes the correction: 1 when unbiased, else 0.
+            args.push_back(a.AsBool() ? "int64_t(1LL)" : "int64_t(0LL)");
+          } else if (type.is_list) {
             std::vector<std::string> items;
             for (const ir::Argument& b : a.AsList()) items.push_back(b.AsBool() ? "true" : "false");
             absl::StrAppend(&body_, "    static const bool ", arg_tag, "[] = {",

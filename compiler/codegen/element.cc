@@ -6,6 +6,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "compiler/ops/infer.h"
+#include "compiler/ops/registry.h"
 
 namespace aotd::codegen {
 namespace {
@@ -39,39 +41,20 @@ class Element {
   std::string ct() const { return CType(result()).value_or("double"); }
   // A scalar argument as a literal of the result dtype.
   std::string scalar(int i) const { return Literal(arg(i).AsFloat(), result()); }
-  // The dtype comparisons and selections compute in: the floating operand
-  // if any (numbers never widen tensors), else the widest integer.
-  DType common(std::initializer_list<int> args) const {
-    DType best = DType::kBool;
-    bool have_tensor = false, float_number = false;
-    for (int i : args) {
-      if (!arg(i).is_value()) {
-        float_number = float_number || arg(i).kind() == Argument::Kind::kFloat;
-        continue;
-      }
-      DType d = dtype_of(i);
-      if (!have_tensor || Rank(d) > Rank(best)) best = d;
-      have_tensor = true;
-    }
-    if (!have_tensor) return DType::kFloat64;
-    if (float_number && !ir::IsFloatingPoint(best)) return DType::kFloat32;
-    return best;
+  // Literal `value` in the result dtype.
+  std::string lit(double value) const { return Literal(value, result()); }
+  // The element's index into the result along dim d.
+  const std::string& index(int d) const { return call_.index[d]; }
+  // The dtype a comparison of arguments 0 and 1 computes in: their promoted
+  // dtype (torch.result_type), which is what mul's inference gives them.
+  DType ComparisonDType() const {
+    const ops::OpDef* mul = ops::OpRegistry::Global().Find("aten.mul.Tensor");
+    absl::StatusOr<std::vector<ir::TensorType>> types =
+        ops::InferTypes(*mul, call_.graph, {arg(0), arg(1)});
+    return types.ok() ? (*types)[0].dtype : dtype_of(0);
   }
 
  private:
-  static int Rank(DType d) {
-    switch (d) {
-      case DType::kBool: return 0;
-      case DType::kUInt8: case DType::kInt8: return 1;
-      case DType::kInt16: return 2;
-      case DType::kInt32: return 3;
-      case DType::kInt64: return 4;
-      case DType::kFloat16: case DType::kBFloat16: return 5;
-      case DType::kFloat32: return 6;
-      case DType::kFloat64: return 7;
-    }
-    return 0;
-  }
   const ElementCall& call_;
 };
 
@@ -80,8 +63,88 @@ using Lowering = std::function<std::string(const Element&)>;
 std::string Call(const char* fn, const std::string& a) { return absl::StrCat(fn, "(", a, ")"); }
 
 std::string Compare(const Element& e, const char* op) {
-  DType c = e.common({0, 1});
+  DType c = e.ComparisonDType();
   return absl::StrCat("(", e.as(0, c), " ", op, " ", e.as(1, c), ")");
+}
+
+// An immediately invoked lambda returning the result type: `params`
+// ("float x, float y") bound to `args`, so each operand expression is
+// evaluated once however often `body` uses it.
+std::string Invoke(const Element& e, const std::string& params, const std::string& body,
+                   const std::string& args) {
+  return absl::StrCat("([](", params, ") -> ", e.ct(), " { ", body, " }(", args, "))");
+}
+
+// Parameter lists of Invoke in the result type: "float x" and
+// "float x, float y".
+std::string Param(const Element& e, const char* a) { return absl::StrCat(e.ct(), " ", a); }
+std::string Params(const Element& e, const char* a, const char* b) {
+  return absl::StrCat(e.ct(), " ", a, ", ", e.ct(), " ", b);
+}
+
+// NaN-propagating max and min of two simple expressions of one type (what
+// torch.maximum, torch.minimum and clamp compute).
+std::string MaxOf(const std::string& a, const std::string& b) {
+  return absl::StrCat("(", a, " != ", a, " || ", a, " > ", b, " ? ", a, " : ", b, ")");
+}
+std::string MinOf(const std::string& a, const std::string& b) {
+  return absl::StrCat("(", a, " != ", a, " || ", a, " < ", b, " ? ", a, " : ", b, ")");
+}
+
+// x ** y for arguments a and b in the result dtype; integers follow ATen's
+// powi (negative powers give 0 but for bases 1 and -1), computed through
+// double as the reference kernel does.
+std::string Pow(const Element& e, int a, int b) {
+  if (ir::IsFloatingPoint(e.result())) {
+    return absl::StrCat("std::pow(", e.x(a), ", ", e.x(b), ")");
+  }
+  return Invoke(
+      e, Params(e, "x", "y"),
+      absl::StrCat("if (y < 0) return x == 1 ? 1 : x == -1 ? ((-y) % 2 != 0 ? -1 : 1) : 0; "
+                   "return static_cast<",
+                   e.ct(), ">(std::pow(static_cast<double>(x), static_cast<double>(y)));"),
+      absl::StrCat(e.x(a), ", ", e.x(b)));
+}
+
+// div.Tensor_mode's quotient of arguments 0 and 1 in the result dtype.
+std::string DivideWithMode(const Element& e) {
+  const Argument& mode = e.arg(2);
+  std::string args = absl::StrCat(e.x(0), ", ", e.x(1));
+  bool floating = ir::IsFloatingPoint(e.result());
+  if (mode.is_none()) return absl::StrCat("(", e.x(0), " / ", e.x(1), ")");
+  if (mode.AsString() == "trunc") {
+    return floating ? absl::StrCat("std::trunc(", e.x(0), " / ", e.x(1), ")")
+                    : absl::StrCat("(", e.x(0), " / ", e.x(1), ")");
+  }
+  if (!floating) {
+    return Invoke(e, Params(e, "a", "b"),
+                  "return a % b != 0 && ((a < 0) != (b < 0)) ? a / b - 1 : a / b;", args);
+  }
+  // ATen's div_floor_floating (Python's //), step by step in the dtype.
+  std::string t = e.ct();
+  return Invoke(
+      e, Params(e, "a", "b"),
+      absl::StrCat("if (b == 0) return a / b; ", t, " mod = std::fmod(a, b); ", t,
+                   " div = (a - mod) / b; if (mod != 0 && (b < 0) != (mod < 0)) div -= 1; "
+                   "if (div == 0) return std::copysign(",
+                   t, "(0), a / b); ", t, " floored = std::floor(div); if (div - floored > ", t,
+                   "(0.5)) floored += 1; return floored;"),
+      args);
+}
+
+// arange's element: start + step * i, in double as the reference kernel
+// counts, then converted; integer results truncate start and step first.
+std::string Arange(const Element& e, int start, int step) {
+  double lo = start >= 0 ? e.arg(start).AsFloat() : 0.0;
+  double by = step >= 0 ? e.arg(step).AsFloat() : 1.0;
+  if (!ir::IsFloatingPoint(e.result())) {
+    lo = std::trunc(lo);
+    by = std::trunc(by);
+  }
+  return Convert(
+      absl::StrCat("(", Literal(lo, DType::kFloat64), " + ", Literal(by, DType::kFloat64),
+                   " * static_cast<double>(", e.index(0), "))"),
+      DType::kFloat64, e.result());
 }
 
 // Sigmoid written so that large |x| gives exact 0 and 1.
@@ -182,20 +245,120 @@ const absl::flat_hash_map<std::string, Lowering>& Table() {
       {"aten.div.Tensor", [](const Element& e) { return absl::StrCat("(", e.x(0), " / ", e.x(1), ")"); }},
       {"aten.div.Scalar", [](const Element& e) { return absl::StrCat("(", e.x(0), " / ", e.x(1), ")"); }},
       {"aten.maximum.default", [](const Element& e) {
-         std::string a = e.x(0), b = e.x(1);
-         return absl::StrCat("(", a, " != ", a, " || ", a, " > ", b, " ? ", a, " : ", b, ")");
+         return Invoke(e, Params(e, "a", "b"), absl::StrCat("return ", MaxOf("a", "b"), ";"),
+                       absl::StrCat(e.x(0), ", ", e.x(1)));
        }},
       {"aten.minimum.default", [](const Element& e) {
-         std::string a = e.x(0), b = e.x(1);
-         return absl::StrCat("(", a, " != ", a, " || ", a, " < ", b, " ? ", a, " : ", b, ")");
+         return Invoke(e, Params(e, "a", "b"), absl::StrCat("return ", MinOf("a", "b"), ";"),
+                       absl::StrCat(e.x(0), ", ", e.x(1)));
        }},
       {"aten.pow.Tensor_Scalar", [](const Element& e) {
-         if (e.arg(1).kind() == Argument::Kind::kInt || e.arg(1).AsFloat() == 2.0) {
-           double p = e.arg(1).AsFloat();
-           if (p == 2) return absl::StrCat("(", e.x(0), " * ", e.x(0), ")");
-           if (p == 1) return e.x(0);
+         double p = e.arg(1).AsFloat();
+         if (p == 2) return Invoke(e, Param(e, "x"), "return x * x;", e.x(0));
+         if (p == 1) return e.x(0);
+         return Pow(e, 0, 1);
+       }},
+      {"aten.pow.Tensor_Tensor", [](const Element& e) { return Pow(e, 0, 1); }},
+      {"aten.pow.Scalar", [](const Element& e) { return Pow(e, 0, 1); }},
+      {"aten.div.Tensor_mode", DivideWithMode},
+      // clamp: the bounds in the result dtype; NaN propagates from self
+      // (and, for tensor bounds, from the bounds).
+      {"aten.clamp.default", [](const Element& e) {
+         std::string body;
+         if (!e.arg(1).is_none()) {
+           absl::StrAppend(&body, "x = x < ", e.scalar(1), " ? ", e.scalar(1), " : x; ");
          }
-         return absl::StrCat("std::pow(", e.x(0), ", ", e.scalar(1), ")");
+         if (!e.arg(2).is_none()) {
+           absl::StrAppend(&body, "x = x > ", e.scalar(2), " ? ", e.scalar(2), " : x; ");
+         }
+         return Invoke(e, Param(e, "x"), absl::StrCat(body, "return x;"), e.x(0));
+       }},
+      {"aten.clamp.Tensor", [](const Element& e) {
+         std::string params = Param(e, "x"), args = e.x(0), body;
+         if (!e.arg(1).is_none()) {
+           absl::StrAppend(&params, ", ", Param(e, "lo"));
+           absl::StrAppend(&args, ", ", e.x(1));
+           absl::StrAppend(&body, "x = ", MaxOf("x", "lo"), "; ");
+         }
+         if (!e.arg(2).is_none()) {
+           absl::StrAppend(&params, ", ", Param(e, "hi"));
+           absl::StrAppend(&args, ", ", e.x(2));
+           absl::StrAppend(&body, "x = ", MinOf("x", "hi"), "; ");
+         }
+         return Invoke(e, params, absl::StrCat(body, "return x;"), args);
+       }},
+      // hardtanh keeps self's dtype; the bounds are converted to it.
+      {"aten.hardtanh.default", [](const Element& e) {
+         std::string lo = e.scalar(1), hi = e.scalar(2);
+         return Invoke(e, Param(e, "x"),
+                       absl::StrCat("x = x < ", lo, " ? ", lo, " : x; return x > ", hi, " ? ", hi,
+                                    " : x;"),
+                       e.x(0));
+       }},
+      {"aten.hardtanh_backward.default", [](const Element& e) {
+         // The reference compares the input with the bounds in double.
+         std::string lo = Literal(e.arg(2).AsFloat(), DType::kFloat64);
+         std::string hi = Literal(e.arg(3).AsFloat(), DType::kFloat64);
+         return Invoke(e, Params(e, "g", "x"),
+                       absl::StrCat("return static_cast<double>(x) <= ", lo,
+                                    " || static_cast<double>(x) >= ", hi, " ? ", e.lit(0), " : g;"),
+                       absl::StrCat(e.x(0), ", ", e.x(1)));
+       }},
+      {"aten.leaky_relu.default", [](const Element& e) {
+         return Invoke(e, Param(e, "x"), absl::StrCat("return x > 0 ? x : x * ", e.scalar(1), ";"),
+                       e.x(0));
+       }},
+      {"aten.leaky_relu_backward.default", [](const Element& e) {
+         return Invoke(e, Params(e, "g", "x"),
+                       absl::StrCat("return x > 0 ? g : g * ", e.scalar(2), ";"),
+                       absl::StrCat(e.x(0), ", ", e.x(1)));
+       }},
+      // elu(x) = scale x for x > 0, else scale alpha (exp(input_scale x) - 1).
+      {"aten.elu.default", [](const Element& e) {
+         double alpha = e.arg(1).AsFloat(), scale = e.arg(2).AsFloat();
+         double input_scale = e.arg(3).AsFloat();
+         return Invoke(e, Param(e, "x"),
+                       absl::StrCat("return x <= 0 ? std::expm1(x * ", e.lit(input_scale), ") * ",
+                                    e.lit(alpha * scale), " : x * ", e.lit(scale), ";"),
+                       e.x(0));
+       }},
+      // ATen's elu_backward; self_or_result is elu's output when is_result.
+      {"aten.elu_backward.default", [](const Element& e) {
+         double alpha = e.arg(1).AsFloat(), scale = e.arg(2).AsFloat();
+         double input_scale = e.arg(3).AsFloat();
+         std::string negative =
+             e.arg(4).AsBool()
+                 ? absl::StrCat("g * ", e.lit(input_scale), " * (x + ", e.lit(alpha * scale), ")")
+                 : absl::StrCat("g * ", e.lit(input_scale * alpha * scale), " * std::exp(x * ",
+                                e.lit(input_scale), ")");
+         return Invoke(e, Params(e, "g", "x"),
+                       absl::StrCat("return x > 0 ? g * ", e.lit(scale), " : ", negative, ";"),
+                       absl::StrCat(e.x(0), ", ", e.x(5)));
+       }},
+      // softplus(x) = log(1 + exp(beta x)) / beta, or x where beta x >
+      // threshold.
+      {"aten.softplus.default", [](const Element& e) {
+         std::string beta = e.scalar(1), threshold = e.scalar(2);
+         return Invoke(e, Param(e, "x"),
+                       absl::StrCat(e.ct(), " bx = x * ", beta, "; return bx > ", threshold,
+                                    " ? x : std::log1p(std::exp(bx)) / ", beta, ";"),
+                       e.x(0));
+       }},
+      // grad_output * sigmoid(beta x), or grad_output where beta x >
+      // threshold.
+      {"aten.softplus_backward.default", [](const Element& e) {
+         return Invoke(e, Params(e, "g", "x"),
+                       absl::StrCat(e.ct(), " bx = x * ", e.scalar(2), "; if (bx > ", e.scalar(3),
+                                    ") return g; ", e.ct(),
+                                    " z = std::exp(bx); return g * z / (z + ", e.lit(1), ");"),
+                       absl::StrCat(e.x(0), ", ", e.x(1)));
+       }},
+      // grad_output * s * (1 + x (1 - s)) for s = sigmoid(x).
+      {"aten.silu_backward.default", [](const Element& e) {
+         return Invoke(e, Params(e, "g", "x"),
+                       absl::StrCat(e.ct(), " s = ", Sigmoid("x", e.ct()), "; return g * s * (",
+                                    e.lit(1), " + x * (", e.lit(1), " - s));"),
+                       absl::StrCat(e.x(0), ", ", e.x(1)));
        }},
       {"aten.where.self", [](const Element& e) {
          return absl::StrCat("(", e.as(0, DType::kBool), " ? ", e.x(1), " : ", e.x(2), ")");
@@ -228,6 +391,7 @@ const absl::flat_hash_map<std::string, Lowering>& Table() {
          return absl::StrCat("(", e.as(0, DType::kBool), " || ", e.as(1, DType::kBool), ")");
        }},
       {"aten._to_copy.default", [](const Element& e) { return e.x(0); }},
+      {"aten.to.dtype", [](const Element& e) { return e.x(0); }},
       {"aten.clone.default", [](const Element& e) { return e.x(0); }},
       {"aten.fill.Scalar", [](const Element& e) { return e.scalar(1); }},
       {"aten.zeros.default", [](const Element& e) { return Literal(0, e.result()); }},
@@ -238,6 +402,11 @@ const absl::flat_hash_map<std::string, Lowering>& Table() {
       {"aten.full_like.default", [](const Element& e) { return e.scalar(1); }},
       {"aten.scalar_tensor.default", [](const Element& e) { return e.scalar(0); }},
       {"aten.new_zeros.default", [](const Element& e) { return Literal(0, e.result()); }},
+      {"aten.new_empty.default", [](const Element& e) { return Literal(0, e.result()); }},
+      {"aten.new_full.default", [](const Element& e) { return e.scalar(2); }},
+      {"aten.arange.default", [](const Element& e) { return Arange(e, -1, -1); }},
+      {"aten.arange.start", [](const Element& e) { return Arange(e, 0, -1); }},
+      {"aten.arange.start_step", [](const Element& e) { return Arange(e, 0, 2); }},
       {"aten.empty.memory_format", [](const Element& e) { return Literal(0, e.result()); }},
       {"aten.empty_like.default", [](const Element& e) { return Literal(0, e.result()); }},
   };

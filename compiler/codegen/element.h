@@ -21,12 +21,15 @@ std::string Literal(double value, ir::DType dtype);
 // `expr` (of dtype `from`) converted to `to`.
 std::string Convert(const std::string& expr, ir::DType from, ir::DType to);
 
-// One pointwise node, for lowering to an element expression: the C++
-// expression of each tensor argument's element (empty for non-tensors).
+// One pointwise or creation node, for lowering to an element expression:
+// the C++ expression of each tensor argument's element (empty for
+// non-tensors), and the element's index into the node's result, one C++
+// expression of type int64_t per dim (arange computes its value from it).
 struct ElementCall {
   const ir::Graph& graph;
   const ir::Node& node;
   std::vector<std::string> operands;
+  std::vector<std::string> index;
 };
 
 // The element expression of a pointwise or creation node, of the node's
