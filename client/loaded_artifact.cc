@@ -7,9 +7,11 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/base/call_once.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
@@ -201,6 +203,28 @@ LoadedArtifact::~LoadedArtifact() {
   if (handle_ != nullptr) dlclose(handle_);
 }
 
+// OpenBLAS picks its kernels from the CPU model, and falls back to its
+// slowest ones for a model it does not know (virtual machines often report
+// none). Unless the user chose, name the core from the instruction set,
+// before the artifact's code loads OpenBLAS. No effect when OpenBLAS is
+// already loaded.
+namespace {
+
+void ChooseBlasCore() {
+  static absl::once_flag once;
+  absl::call_once(once, [] {
+    if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) {
+      setenv("OPENBLAS_CORETYPE", "SkylakeX", /*overwrite=*/0);
+    } else if (__builtin_cpu_supports("avx2")) {
+      setenv("OPENBLAS_CORETYPE", "Haswell", /*overwrite=*/0);
+    }
+  });
+}
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<LoadedArtifact>> LoadedArtifact::Load(
     const proto::Artifact& artifact, const Verifier* verifier) {
   // Nothing below may run code from the artifact before this succeeds.
@@ -223,6 +247,7 @@ absl::StatusOr<std::shared_ptr<LoadedArtifact>> LoadedArtifact::Load(
   std::shared_ptr<LoadedArtifact> loaded(
       new LoadedArtifact(std::move(metadata)));
   const std::string path = absl::StrCat("/proc/self/fd/", fd.get());
+  ChooseBlasCore();
   loaded->handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (loaded->handle_ == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(

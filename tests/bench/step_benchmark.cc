@@ -220,8 +220,10 @@ Row ArithmeticChain(int runs) {
 
 int main(int argc, char** argv) {
   int runs = 20;
+  std::string only;  // --only=NAME: just that workload.
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], "--steps=", 8) == 0) runs = std::atoi(argv[i] + 8);
+    if (std::strncmp(argv[i], "--only=", 7) == 0) only = argv[i] + 7;
   }
   mallopt(M_MMAP_MAX, 0);  // Large blocks come from the heap and are reused.
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
@@ -231,9 +233,9 @@ int main(int argc, char** argv) {
               "MB moved", "copy ms", "copy/step", "compile s", "codegen s", "c++ s", "note");
   std::vector<aotd::Row> rows;
   for (const aotd::testing::Workload& w : aotd::testing::Workloads("full")) {
-    rows.push_back(aotd::RunWorkload(w, runs));
+    if (only.empty() || only == w.name) rows.push_back(aotd::RunWorkload(w, runs));
   }
-  rows.push_back(aotd::ArithmeticChain(runs));
+  if (only.empty()) rows.push_back(aotd::ArithmeticChain(runs));
   for (const aotd::Row& r : rows) {
     std::printf("%-16s %10.3f %10.2f %10.3f %9.2f %10.3f %10.4f %10.3f  %s\n", r.name.c_str(),
                 r.step_ms, r.bytes / 1e6, r.copy_ms, r.step_ms > 0 ? r.copy_ms / r.step_ms : 0.0,

@@ -1053,6 +1053,9 @@ inline void mm(Ref<const T> self, Ref<const T> mat2, Ref<T> out) {
 template <typename T>
 inline void bmm(Ref<const T> self, Ref<const T> mat2, Ref<T> out) {
   const int64_t batch = self.shape[0], m = self.shape[1], k = self.shape[2], n = mat2.shape[2];
+  // One single-threaded gemm per batch entry, the entries spread over the
+  // threads (OpenBLAS's OpenMP build runs serially inside a parallel region).
+#pragma omp parallel for if (batch > 1) schedule(static)
   for (int64_t b = 0; b < batch; ++b) {
     detail::gemm_strided(self.data + b * self.strides[0], self.strides[1], self.strides[2],
                          mat2.data + b * mat2.strides[0], mat2.strides[1], mat2.strides[2], m, k,
