@@ -185,6 +185,16 @@ std::string DlError() {
   return error != nullptr ? error : "unknown dynamic loader error";
 }
 
+// Keeps the shared runtimes an artifact loaded (the OpenMP runtime and
+// OpenBLAS) loaded for good: their threads outlive any one artifact, and
+// unloading the code they wait in would crash them.
+void PinRuntimeLibraries() {
+  for (const char* library : {"libgomp.so.1", "libopenblas.so.0"}) {
+    void* handle = dlopen(library, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+    if (handle != nullptr) dlclose(handle);  // Drops our reference; NODELETE stays.
+  }
+}
+
 }  // namespace
 
 SavedActivations::SavedActivations(uint64_t artifact_id,
@@ -249,6 +259,7 @@ absl::StatusOr<std::shared_ptr<LoadedArtifact>> LoadedArtifact::Load(
   const std::string path = absl::StrCat("/proc/self/fd/", fd.get());
   ChooseBlasCore();
   loaded->handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (loaded->handle_ != nullptr) PinRuntimeLibraries();
   if (loaded->handle_ == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
         "cannot load the artifact's shared object: ", DlError()));
