@@ -26,6 +26,13 @@ int main(int argc, char** argv) {
   app.add_option("--max_queue", options.max_queue, "Compiles waiting before refusals")
       ->capture_default_str();
   app.add_option("--max_nodes", options.max_nodes, "Largest graph accepted")->capture_default_str();
+  app.add_option("--admin_token_file", options.admin_token_file,
+                 "File holding the token admin RPCs must carry (Bearer); without it admin RPCs "
+                 "are refused")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--insecure_admin", options.insecure_admin,
+               "Serve admin RPCs without a token (trusted networks only)")
+      ->excludes("--admin_token_file");
   app.set_config("--config", "", "A TOML/INI file with the same options");
   CLI11_PARSE(app, argc, argv);
 
@@ -38,6 +45,13 @@ int main(int argc, char** argv) {
   std::cerr << "aotd: listening on port " << (*server)->port() << ", cache in "
             << (options.cache_dir.empty() ? aotd::server::DefaultCacheDir() : options.cache_dir)
             << "\n";
+  if (!options.admin_token_file.empty()) {
+    std::cerr << "aotd: admin RPCs need the token in " << options.admin_token_file << "\n";
+  } else if (options.insecure_admin) {
+    std::cerr << "aotd: admin RPCs are open to anyone (--insecure_admin)\n";
+  } else {
+    std::cerr << "aotd: admin RPCs are disabled (no --admin_token_file)\n";
+  }
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
   std::thread waiter([&] { (*server)->Wait(); });

@@ -1,49 +1,11 @@
 #include "server/compile_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/cache_key.h"
-#include "common/graph_key.h"
 #include "common/status_macros.h"
-#include "compiler/frontend/proto_convert.h"
 #include "compiler/pipeline/compile.h"
+#include "server/request_key.h"
 
 namespace aotd::server {
-namespace {
-
-constexpr char kDefaultNamespace[] = "default";
-
-absl::StatusOr<partition::Options> PartitionOptions(const proto::CompileOptions& options) {
-  partition::Options out;
-  if (!options.partitioner().empty()) {
-    ASSIGN_OR_RETURN(out.strategy, partition::ParseStrategy(options.partitioner()));
-  }
-  out.memory_budget = options.memory_budget() == 0 ? 1.0 : options.memory_budget();
-  if (!(out.memory_budget >= 0 && out.memory_budget <= 1)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("memory_budget ", options.memory_budget(), " is outside [0, 1]"));
-  }
-  return out;
-}
-
-}  // namespace
-
-absl::StatusOr<CompileService::Keyed> CompileService::KeyOf(const std::string& graph_key,
-                                            const proto::CompileOptions& options,
-                                            const std::string& target,
-                                            const std::string& cache_namespace) const {
-  Keyed keyed;
-  ASSIGN_OR_RETURN(keyed.partition, PartitionOptions(options));
-  keyed.cache_namespace = cache_namespace.empty() ? kDefaultNamespace : cache_namespace;
-  keyed.components.graph_key = graph_key;
-  keyed.components.options = CanonicalOptions(
-      keyed.partition.strategy == partition::Strategy::kDefault ? "default" : "min_cut",
-      keyed.partition.memory_budget);
-  keyed.components.target = absl::StrCat(target, "|", options_.toolchain->Fingerprint());
-  keyed.components.compiler_version = pipeline::kCompilerVersion;
-  keyed.key = CacheKey(keyed.components, keyed.cache_namespace);
-  return keyed;
-}
-
 namespace {
 
 absl::StatusOr<proto::Artifact> ParseArtifact(const std::string& bytes) {
@@ -63,16 +25,10 @@ grpc::Status ToGrpc(const absl::Status& status) {
 
 absl::StatusOr<proto::CompileResponse> CompileService::CompileOrLookUp(
     const proto::CompileRequest& request, absl::Time deadline) {
-  if (request.graph().nodes_size() > options_.max_nodes) {
-    return absl::InvalidArgumentError(absl::StrCat("graph has ", request.graph().nodes_size(),
-                                                   " nodes; this server accepts at most ",
-                                                   options_.max_nodes));
-  }
-  ASSIGN_OR_RETURN(ir::Graph graph, frontend::GraphFromProto(request.graph()));
-  // The key of the graph as received, so that a client can compute it too.
-  ASSIGN_OR_RETURN(Sha256Digest graph_key, GraphKey(request.graph()));
-  ASSIGN_OR_RETURN(Keyed keyed, KeyOf(ToHex(graph_key), request.options(), request.target(),
-                                      request.namespace_()));
+  ASSIGN_OR_RETURN(ImportedRequest imported,
+                   ImportAndKey(request, *options_.toolchain, options_.max_nodes));
+  ir::Graph& graph = imported.graph;
+  const RequestKey& keyed = imported.key;
   const std::string& key = keyed.key;
 
   proto::CompileResponse response;
@@ -143,8 +99,9 @@ absl::StatusOr<proto::LookupResponse> CompileService::LookUp(const proto::Lookup
   if (request.graph_key().size() != 64) {
     return absl::InvalidArgumentError("graph_key must be 64 hex digits");
   }
-  ASSIGN_OR_RETURN(Keyed keyed, KeyOf(request.graph_key(), request.options(), request.target(),
-                                      request.namespace_()));
+  ASSIGN_OR_RETURN(RequestKey keyed, KeyRequest(request.graph_key(), request.options(),
+                                                request.target(), request.namespace_(),
+                                                *options_.toolchain));
   proto::LookupResponse response;
   ASSIGN_OR_RETURN(std::optional<cache::Entry> hit, options_.cache->Get(keyed.key));
   if (hit.has_value()) {

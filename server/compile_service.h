@@ -2,9 +2,9 @@
 // on a miss (single flight per key, bounded queue), storing what it compiles
 // in the cache.
 //
-// The server computes every key itself from the graph it received (after
-// import: names, kwargs and defaults do not matter), never from a client's
-// key. Thread-safe; one instance serves all requests.
+// The server computes every key itself from the graph it received
+// (server/request_key.h, which the admin service's Explain shares), never
+// from a client's key. Thread-safe; one instance serves all requests.
 #ifndef AOTD_SERVER_COMPILE_SERVICE_H_
 #define AOTD_SERVER_COMPILE_SERVICE_H_
 
@@ -14,7 +14,6 @@
 #include "cache/cache_store.h"
 #include "common/artifact_seal.h"
 #include "common/cache_key.h"
-#include "compiler/partition/partition.h"
 #include "compiler/toolchain/toolchain.h"
 #include "proto/service.grpc.pb.h"
 #include "server/compile_scheduler.h"
@@ -48,18 +47,6 @@ class CompileService final : public proto::Compiler::Service {
   absl::StatusOr<proto::LookupResponse> LookUp(const proto::LookupRequest& request);
 
  private:
-  // A request's cache key and what it is made of.
-  struct Keyed {
-    std::string key;
-    CacheKeyComponents components;
-    partition::Options partition;
-    std::string cache_namespace;
-  };
-  absl::StatusOr<Keyed> KeyOf(const std::string& graph_key,
-                                     const proto::CompileOptions& options,
-                                     const std::string& target,
-                                     const std::string& cache_namespace) const;
-
   const Options options_;
 };
 

@@ -1,6 +1,7 @@
 // The aotd server: the compile service over a tiered cache (memory over
-// RocksDB in a local folder), the standard gRPC health service and server
-// reflection, on one listening address.
+// RocksDB in a local folder), the admin service over the same cache, the
+// standard gRPC health service and server reflection, on one listening
+// address.
 #ifndef AOTD_SERVER_SERVER_H_
 #define AOTD_SERVER_SERVER_H_
 
@@ -20,6 +21,13 @@ struct ServerOptions {
   int max_queue = 64;   // Compiles waiting; more get RESOURCE_EXHAUSTED.
   int max_nodes = 100000;                          // Per graph.
   int max_message_bytes = 256 << 20;               // Per request and reply.
+  // A file holding the admin token (its content, whitespace trimmed), which
+  // admin RPCs must carry as "authorization: Bearer <token>". Empty: no
+  // token, and admin RPCs are refused unless insecure_admin.
+  std::string admin_token_file;
+  // Without an admin token, serve admin RPCs to anyone (trusted networks,
+  // tests). Not allowed together with admin_token_file.
+  bool insecure_admin = false;
 };
 
 // $XDG_CACHE_HOME/aotd, else $HOME/.cache/aotd.
@@ -39,7 +47,9 @@ class Server {
 };
 
 // Opens the cache and starts listening. UNAVAILABLE naming the address if it
-// cannot be bound; the cache's errors (naming the folder) if it cannot open.
+// cannot be bound; the cache's errors (naming the folder) if it cannot open;
+// NOT_FOUND or UNAVAILABLE naming the admin token file if it cannot be read,
+// INVALID_ARGUMENT if it is empty or given with insecure_admin.
 absl::StatusOr<std::unique_ptr<Server>> StartServer(const ServerOptions& options);
 
 }  // namespace aotd::server
