@@ -19,7 +19,7 @@ MemoryStore::Index::Slot* MemoryStore::FindLive(absl::string_view key,
   Index::Slot* slot = index_.Find(key);
   if (slot != nullptr && internal::IsExpired(slot->metadata, options_.ttl, now)) {
     index_.Erase(key);
-    ++expirations_;
+    ++counters_.expirations;
     return nullptr;
   }
   return slot;
@@ -43,7 +43,7 @@ absl::StatusOr<std::optional<Entry>> MemoryStore::Read(absl::string_view key,
     absl::MutexLock lock(&mu_);
     Index::Slot* slot = FindLive(key, now);
     if (slot == nullptr) {
-      if (record_use) ++misses_;
+      if (record_use) ++counters_.misses;
       return std::nullopt;
     }
     bytes = slot->extra;
@@ -59,13 +59,13 @@ absl::StatusOr<std::optional<Entry>> MemoryStore::Read(absl::string_view key,
   if (!intact) {
     if (current) {
       index_.Erase(key);
-      ++digest_failures_;
+      ++counters_.digest_failures;
     }
-    if (record_use) ++misses_;
+    if (record_use) ++counters_.misses;
     return std::nullopt;
   }
   if (record_use) {
-    ++hits_;
+    ++counters_.hits;
     if (current) {
       index_.FindAndPromote(key);
       slot->metadata.last_used = now;
@@ -106,11 +106,11 @@ absl::Status MemoryStore::Put(absl::string_view key, const Entry& entry) {
     for (const std::string& victim :
          index_.VictimsFor(key, metadata.size_bytes, options_.max_bytes)) {
       index_.Erase(victim);
-      ++evictions_;
+      ++counters_.evictions;
     }
   }
   index_.Upsert(key, std::move(metadata), std::move(bytes));
-  ++puts_;
+  ++counters_.puts;
   return absl::OkStatus();
 }
 
@@ -134,31 +134,12 @@ absl::StatusOr<bool> MemoryStore::Touch(absl::string_view key) {
 absl::StatusOr<ListPage> MemoryStore::List(const ListOptions& options) {
   const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
-  std::vector<std::pair<absl::string_view, const EntryMetadata*>> candidates;
-  index_.ForEach([&](const std::string& key, const Index::Slot& slot) {
-    if (internal::InNamespace(slot.metadata, options) &&
-        !internal::IsExpired(slot.metadata, options_.ttl, now)) {
-      candidates.emplace_back(key, &slot.metadata);
-    }
-  });
-  return internal::SelectPage(std::move(candidates), options);
+  return internal::ListIndex(index_, options, options_.ttl, now);
 }
 
 CacheStats MemoryStore::Stats() {
   absl::MutexLock lock(&mu_);
-  CacheStats stats;
-  stats.tier = "memory";
-  stats.entries = index_.size();
-  stats.bytes = index_.bytes();
-  stats.max_bytes = options_.max_bytes;
-  stats.namespaces = index_.namespaces();
-  stats.hits = hits_;
-  stats.misses = misses_;
-  stats.puts = puts_;
-  stats.evictions = evictions_;
-  stats.expirations = expirations_;
-  stats.digest_failures = digest_failures_;
-  return stats;
+  return internal::MakeStats("memory", index_, options_.max_bytes, counters_);
 }
 
 }  // namespace aotd::cache

@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cache/cache_store.h"
+#include "cache/internal/store_util.h"
 #include "cache/clock.h"
 #include "cache/internal/lru_index.h"
 
@@ -71,12 +72,7 @@ class MemoryStore final : public CacheStore {
 
   absl::Mutex mu_;
   Index index_ ABSL_GUARDED_BY(mu_);
-  uint64_t hits_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t misses_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t puts_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t evictions_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t expirations_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t digest_failures_ ABSL_GUARDED_BY(mu_) = 0;
+  internal::StoreCounters counters_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace aotd::cache

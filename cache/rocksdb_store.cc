@@ -284,10 +284,10 @@ absl::Status RocksDbStore::Load() {
     std::optional<EntryMetadata> metadata =
         ParseMetadata(absl::string_view(it->value().data(), it->value().size()));
     if (!metadata.has_value()) {
-      ++digest_failures_;
+      ++counters_.digest_failures;
       dropped.push_back(std::move(key));
     } else if (internal::IsExpired(*metadata, options_.ttl, now)) {
-      ++expirations_;
+      ++counters_.expirations;
       dropped.push_back(std::move(key));
     } else {
       live.emplace_back(std::move(key), *std::move(metadata));
@@ -309,7 +309,7 @@ absl::Status RocksDbStore::Load() {
   if (options_.max_bytes != 0) {
     // Keys are never empty, so "" keeps nothing back.
     for (std::string& victim : index_.VictimsFor("", 0, options_.max_bytes)) {
-      ++evictions_;
+      ++counters_.evictions;
       dropped.push_back(std::move(victim));
     }
   }
@@ -322,7 +322,7 @@ absl::StatusOr<RocksDbStore::Index::Slot*> RocksDbStore::FindLive(
   if (slot != nullptr &&
       internal::IsExpired(slot->metadata, options_.ttl, now)) {
     RETURN_IF_ERROR(DeleteLocked({std::string(key)}));
-    ++expirations_;
+    ++counters_.expirations;
     return nullptr;
   }
   return slot;
@@ -339,7 +339,7 @@ absl::Status RocksDbStore::DeleteLocked(const std::vector<std::string>& keys) {
   write_options.sync = options_.sync;
   rocksdb::Status s = db_->Write(write_options, &batch);
   if (!s.ok()) {
-    ++write_errors_;
+    ++counters_.write_errors;
     return FromRocksDb(s, "deleting entries", options_.path);
   }
   for (const std::string& key : keys) {
@@ -378,7 +378,7 @@ absl::Status RocksDbStore::FlushLocked() {
   write_options.sync = options_.sync;
   rocksdb::Status s = db_->Write(write_options, &batch);
   if (!s.ok()) {
-    ++write_errors_;
+    ++counters_.write_errors;
     return FromRocksDb(s, "writing use records", options_.path);
   }
   unflushed_uses_.clear();
@@ -408,7 +408,7 @@ absl::StatusOr<std::optional<Entry>> RocksDbStore::Read(absl::string_view key,
     absl::MutexLock lock(&mu_);
     ASSIGN_OR_RETURN(Index::Slot* slot, FindLive(key, now));
     if (slot == nullptr) {
-      if (record_use) ++misses_;
+      if (record_use) ++counters_.misses;
       return std::nullopt;
     }
     metadata = slot->metadata;
@@ -427,17 +427,17 @@ absl::StatusOr<std::optional<Entry>> RocksDbStore::Read(absl::string_view key,
   if (intact) {
     entry = Entry{std::move(bytes), std::move(metadata)};
   } else if (!s.ok() && !s.IsNotFound() && !s.IsCorruption()) {
-    ++read_errors_;
+    ++counters_.read_errors;
     return FromRocksDb(s, "reading an artifact", options_.path);
   } else {
     ASSIGN_OR_RETURN(entry, RecheckLocked(key, now));
   }
   if (!record_use) return entry;
   if (!entry.has_value()) {
-    ++misses_;
+    ++counters_.misses;
     return entry;
   }
-  ++hits_;
+  ++counters_.hits;
   Index::Slot* slot = index_.Find(key);
   if (slot != nullptr && slot->metadata.digest == entry->metadata.digest) {
     RecordUseLocked(key, *slot, now);
@@ -462,11 +462,11 @@ absl::StatusOr<std::optional<Entry>> RocksDbStore::RecheckLocked(
     return Entry{std::move(bytes), slot->metadata};
   }
   if (!s.ok() && !s.IsNotFound() && !s.IsCorruption()) {
-    ++read_errors_;
+    ++counters_.read_errors;
     return FromRocksDb(s, "reading an artifact", options_.path);
   }
   // Wrong bytes, no bytes, or a damaged block: the entry is lost.
-  ++digest_failures_;
+  ++counters_.digest_failures;
   RETURN_IF_ERROR(DeleteLocked({std::string(key)}));
   return std::nullopt;
 }
@@ -509,17 +509,17 @@ absl::Status RocksDbStore::Put(absl::string_view key, const Entry& entry) {
   }
   rocksdb::Status s = db_->Write(write_options, &batch);
   if (!s.ok()) {
-    ++write_errors_;
+    ++counters_.write_errors;
     return FromRocksDb(s, "writing an entry", options_.path);
   }
   for (const std::string& victim : victims) {
     index_.Erase(victim);
     unflushed_uses_.erase(victim);
-    ++evictions_;
+    ++counters_.evictions;
   }
   index_.Upsert(key, std::move(metadata), NoExtra{});
   unflushed_uses_.erase(key);
-  ++puts_;
+  ++counters_.puts;
   return absl::OkStatus();
 }
 
@@ -544,33 +544,12 @@ absl::StatusOr<bool> RocksDbStore::Touch(absl::string_view key) {
 absl::StatusOr<ListPage> RocksDbStore::List(const ListOptions& options) {
   const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
-  std::vector<std::pair<absl::string_view, const EntryMetadata*>> candidates;
-  index_.ForEach([&](const std::string& key, const Index::Slot& slot) {
-    if (internal::InNamespace(slot.metadata, options) &&
-        !internal::IsExpired(slot.metadata, options_.ttl, now)) {
-      candidates.emplace_back(key, &slot.metadata);
-    }
-  });
-  return internal::SelectPage(std::move(candidates), options);
+  return internal::ListIndex(index_, options, options_.ttl, now);
 }
 
 CacheStats RocksDbStore::Stats() {
   absl::MutexLock lock(&mu_);
-  CacheStats stats;
-  stats.tier = "rocksdb";
-  stats.entries = index_.size();
-  stats.bytes = index_.bytes();
-  stats.max_bytes = options_.max_bytes;
-  stats.namespaces = index_.namespaces();
-  stats.hits = hits_;
-  stats.misses = misses_;
-  stats.puts = puts_;
-  stats.evictions = evictions_;
-  stats.expirations = expirations_;
-  stats.digest_failures = digest_failures_;
-  stats.read_errors = read_errors_;
-  stats.write_errors = write_errors_;
-  return stats;
+  return internal::MakeStats("rocksdb", index_, options_.max_bytes, counters_);
 }
 
 }  // namespace aotd::cache

@@ -31,6 +31,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cache/cache_store.h"
+#include "cache/internal/store_util.h"
 #include "cache/clock.h"
 #include "cache/internal/lru_index.h"
 
@@ -148,14 +149,7 @@ class RocksDbStore final : public CacheStore {
   // Keys whose use record changed since it was last written.
   absl::flat_hash_set<std::string> unflushed_uses_ ABSL_GUARDED_BY(mu_);
   absl::Time last_use_flush_ ABSL_GUARDED_BY(mu_);
-  uint64_t hits_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t misses_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t puts_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t evictions_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t expirations_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t digest_failures_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t read_errors_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t write_errors_ ABSL_GUARDED_BY(mu_) = 0;
+  internal::StoreCounters counters_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace aotd::cache
