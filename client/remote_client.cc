@@ -2,21 +2,26 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "client/channel_credentials.h"
 #include "common/graph_key.h"
 #include "common/status_macros.h"
 #include "grpcpp/grpcpp.h"
 
 namespace aotd::client {
 
-Client::Client(Options options)
-    : options_(std::move(options)),
-      stub_(proto::Compiler::NewStub(grpc::CreateCustomChannel(
-          options_.address, grpc::InsecureChannelCredentials(), [] {
-            grpc::ChannelArguments args;
-            args.SetMaxReceiveMessageSize(256 << 20);
-            args.SetMaxSendMessageSize(256 << 20);
-            return args;
-          }()))) {}
+Client::Client(Options options) : options_(std::move(options)) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials = ChannelCredentials(
+      {options_.tls_ca_file, options_.tls_cert_file, options_.tls_key_file});
+  if (!credentials.ok()) {
+    channel_status_ = credentials.status();
+    return;
+  }
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(256 << 20);
+  args.SetMaxSendMessageSize(256 << 20);
+  stub_ = proto::Compiler::NewStub(
+      grpc::CreateCustomChannel(options_.address, *std::move(credentials), args));
+}
 
 grpc::Status Client::WithRetries(
     const std::function<grpc::Status(grpc::ClientContext&)>& call) const {
@@ -46,6 +51,7 @@ absl::Status Client::Describe(const grpc::Status& status) const {
 
 absl::StatusOr<Client::Compiled> Client::Compile(const proto::Graph& graph,
                                                  const proto::CompileOptions& options) {
+  RETURN_IF_ERROR(channel_status_);
   ASSIGN_OR_RETURN(Sha256Digest digest, GraphKey(graph));
   const std::string graph_key = ToHex(digest);
   const std::string identity = absl::StrCat(graph_key, "|", options.SerializeAsString());

@@ -31,6 +31,12 @@ class Client {
     int max_attempts = 4;                     // Tries per call for transient errors.
     absl::Duration initial_backoff = absl::Milliseconds(100);
     const Verifier* verifier = nullptr;       // Checks signatures when set; not owned.
+    // TLS (client/channel_credentials.h): all empty for plaintext; a CA
+    // file for a server with its own CA; a certificate and key for a
+    // server that requires client certificates (mutual TLS).
+    std::string tls_ca_file;
+    std::string tls_cert_file;
+    std::string tls_key_file;
   };
 
   explicit Client(Options options);
@@ -41,7 +47,9 @@ class Client {
     bool uploaded_graph = false;  // A Compile request carried the graph.
   };
   // UNAVAILABLE naming the address and the cause when the server cannot be
-  // reached; the server's errors otherwise (INVALID_ARGUMENT for a bad graph).
+  // reached (a TLS handshake that fails included); the errors of
+  // ChannelCredentials when the TLS files are unusable; the server's errors
+  // otherwise (INVALID_ARGUMENT for a bad graph).
   absl::StatusOr<Compiled> Compile(const proto::Graph& graph, const proto::CompileOptions& options);
 
  private:
@@ -50,6 +58,8 @@ class Client {
   absl::Status Describe(const grpc::Status& status) const;
 
   const Options options_;
+  // Not OK when the TLS files are unusable; then there is no stub.
+  absl::Status channel_status_;
   std::unique_ptr<proto::Compiler::Stub> stub_;
   absl::Mutex mu_;
   // Loaded artifacts by the request's identity (graph key and options).

@@ -11,6 +11,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libboost-graph-dev
   libopenblas-dev libopenblas0-openmp libsleef-dev libdlpack-dev
   python3 python3-numpy
+  prometheus-cpp-dev openssl
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -13,6 +14,8 @@
 #include "common/cache_key.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
+#include "grpc/grpc_security_constants.h"
+#include "grpcpp/security/auth_context.h"
 #include "proto/artifact.pb.h"
 #include "server/compile_service.h"
 #include "server/request_key.h"
@@ -197,6 +200,25 @@ absl::Status CheckAdminCredential(std::optional<absl::string_view> authorization
 AdminService::AdminService(Options options) : options_(std::move(options)) {}
 
 absl::Status AdminService::Authorize(const grpc::ServerContext& context) const {
+  if (!options_.admin_common_names.empty()) {
+    std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+    std::string peer_names;
+    if (auth != nullptr && auth->IsPeerAuthenticated()) {
+      for (const grpc::string_ref& name : auth->FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME)) {
+        const std::string common_name(name.data(), name.size());
+        if (absl::c_linear_search(options_.admin_common_names, common_name)) {
+          return absl::OkStatus();
+        }
+        absl::StrAppend(&peer_names, peer_names.empty() ? "" : ", ", "'", common_name, "'");
+      }
+    }
+    if (options_.admin_token.empty()) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "admin RPCs need a client certificate whose subject CN is an admin name of this "
+          "server (--admin_cert_cn); this client's is ",
+          peer_names.empty() ? "unknown" : peer_names));
+    }
+  }
   std::optional<absl::string_view> authorization;
   auto it = context.client_metadata().find("authorization");
   if (it != context.client_metadata().end()) {

@@ -3,8 +3,10 @@
 // entry's details, delete, evict, verify, export and import of bundles, and
 // Explain (why a graph would miss).
 //
-// Every RPC first checks the admin credential (CheckAdminCredential): the
-// metadata `authorization: Bearer <token>`. Each RPC's work is also a plain
+// Every RPC first checks the admin credential: a verified client
+// certificate whose subject CN is one of Options::admin_common_names (with
+// mTLS), else the metadata `authorization: Bearer <token>`
+// (CheckAdminCredential). Each RPC's work is also a plain
 // method returning absl::Status(Or), so the gRPC methods only authenticate
 // and convert.
 //
@@ -65,6 +67,12 @@ class AdminService final : public proto::Admin::Service {
     std::string admin_token;
     // Without a token, allow admin RPCs without a credential.
     bool insecure = false;
+    // Subject common names of client certificates that are an admin
+    // credential too. Only for a server that requires and verifies client
+    // certificates (mTLS): the CN of an unverified certificate means
+    // nothing. A verified certificate with another CN falls back to the
+    // token (PERMISSION_DENIED when there is none).
+    std::vector<std::string> admin_common_names;
     // Import buffers a whole bundle to check it before storing anything;
     // larger bundles are refused with RESOURCE_EXHAUSTED.
     uint64_t max_import_bytes = uint64_t{2} << 30;

@@ -2,6 +2,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <string>
 #include <thread>
 
 #include "CLI/CLI.hpp"
@@ -16,6 +17,8 @@ void OnSignal(int) { stop_requested = 1; }
 
 int main(int argc, char** argv) {
   aotd::server::ServerOptions options;
+  options.metrics_listen = "127.0.0.1:9464";
+  std::string log_format = "text";
   CLI::App app{"aotd: a compilation service for autograd graphs"};
   app.add_option("--listen", options.listen, "HOST:PORT to listen on")->capture_default_str();
   app.add_option("--cache_dir", options.cache_dir,
@@ -26,6 +29,9 @@ int main(int argc, char** argv) {
   app.add_option("--max_queue", options.max_queue, "Compiles waiting before refusals")
       ->capture_default_str();
   app.add_option("--max_nodes", options.max_nodes, "Largest graph accepted")->capture_default_str();
+  app.add_option("--max_message_bytes", options.max_message_bytes,
+                 "Largest request or reply; larger requests get RESOURCE_EXHAUSTED")
+      ->capture_default_str();
   app.add_option("--admin_token_file", options.admin_token_file,
                  "File holding the token admin RPCs must carry (Bearer); without it admin RPCs "
                  "are refused")
@@ -33,8 +39,26 @@ int main(int argc, char** argv) {
   app.add_flag("--insecure_admin", options.insecure_admin,
                "Serve admin RPCs without a token (trusted networks only)")
       ->excludes("--admin_token_file");
+  app.add_option("--tls_cert_file", options.tls_cert_file,
+                 "PEM certificate (chain) of the server; with --tls_key_file, serve TLS")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls_key_file", options.tls_key_file, "PEM private key of the server")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls_client_ca_file", options.tls_client_ca_file,
+                 "PEM CA certificates; clients must present a certificate they sign (mTLS)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--admin_cert_cn", options.admin_cert_common_names,
+                 "Client certificate subject CN that is an admin credential (repeatable; mTLS)");
+  app.add_option("--metrics_listen", options.metrics_listen,
+                 "HOST:PORT of the Prometheus endpoint (/metrics); none (or empty) disables it")
+      ->capture_default_str();
+  app.add_option("--log_format", log_format, "One line per RPC on stderr: json, text or none")
+      ->check(CLI::IsMember({"json", "text", "none"}))
+      ->capture_default_str();
   app.set_config("--config", "", "A TOML/INI file with the same options");
   CLI11_PARSE(app, argc, argv);
+  options.log_format = *aotd::server::ParseLogFormat(log_format);
+  if (options.metrics_listen == "none") options.metrics_listen.clear();
 
   absl::StatusOr<std::unique_ptr<aotd::server::Server>> server =
       aotd::server::StartServer(options);
@@ -42,14 +66,24 @@ int main(int argc, char** argv) {
     std::cerr << "aotd: " << server.status().message() << "\n";
     return 1;
   }
-  std::cerr << "aotd: listening on port " << (*server)->port() << ", cache in "
+  std::cerr << "aotd: listening on port " << (*server)->port()
+            << (options.tls_client_ca_file.empty()
+                    ? (options.tls_cert_file.empty() ? " (plaintext)" : " (TLS)")
+                    : " (mutual TLS)")
+            << ", cache in "
             << (options.cache_dir.empty() ? aotd::server::DefaultCacheDir() : options.cache_dir)
             << "\n";
+  if ((*server)->metrics_port() != 0) {
+    std::cerr << "aotd: metrics on port " << (*server)->metrics_port() << " (/metrics)\n";
+  }
+  if (!options.admin_cert_common_names.empty()) {
+    std::cerr << "aotd: client certificates with an --admin_cert_cn are admins\n";
+  }
   if (!options.admin_token_file.empty()) {
     std::cerr << "aotd: admin RPCs need the token in " << options.admin_token_file << "\n";
   } else if (options.insecure_admin) {
     std::cerr << "aotd: admin RPCs are open to anyone (--insecure_admin)\n";
-  } else {
+  } else if (options.admin_cert_common_names.empty()) {
     std::cerr << "aotd: admin RPCs are disabled (no --admin_token_file)\n";
   }
   std::signal(SIGTERM, OnSignal);

@@ -1,6 +1,7 @@
 #include "server/compile_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "compiler/pipeline/compile.h"
 #include "server/request_key.h"
@@ -44,7 +45,8 @@ absl::StatusOr<proto::CompileResponse> CompileService::CompileOrLookUp(
   cache::CacheStore* cache = options_.cache;
   toolchain::Toolchain* toolchain = options_.toolchain;
   const Signer* signer = options_.signer;
-  auto work = [graph = std::move(graph), keyed, cache, toolchain, signer]() -> CompileResult {
+  ServerMetrics* metrics = options_.metrics;
+  auto compile = [graph = std::move(graph), keyed, cache, toolchain, signer]() -> CompileResult {
     pipeline::CompileOptions compile_options;
     compile_options.partition = keyed.partition;
     ASSIGN_OR_RETURN(proto::Artifact artifact,
@@ -57,6 +59,12 @@ absl::StatusOr<proto::CompileResponse> CompileService::CompileOrLookUp(
     entry.metadata.key_components = keyed.components;
     RETURN_IF_ERROR(cache->Put(keyed.key, entry));
     return std::move(entry.artifact);
+  };
+  auto work = [compile = std::move(compile), metrics]() -> CompileResult {
+    const absl::Time start = absl::Now();
+    CompileResult result = compile();
+    if (metrics != nullptr) metrics->RecordCompile(absl::Now() - start, result.ok());
+    return result;
   };
   ASSIGN_OR_RETURN(CompileScheduler::Submission submission,
                    options_.scheduler->Submit(key, std::move(work)));
@@ -81,6 +89,9 @@ grpc::Status CompileService::Compile(grpc::ServerContext* context,
   }
   absl::StatusOr<proto::CompileResponse> result = CompileOrLookUp(*request, deadline);
   if (!result.ok()) return ToGrpc(result.status());
+  if (options_.observer != nullptr) {
+    options_.observer->NoteCacheResult(context, result->cache_hit(), result->key());
+  }
   *response = *std::move(result);
   return grpc::Status::OK;
 }
@@ -88,9 +99,11 @@ grpc::Status CompileService::Compile(grpc::ServerContext* context,
 grpc::Status CompileService::Lookup(grpc::ServerContext* context,
                                     const proto::LookupRequest* request,
                                     proto::LookupResponse* response) {
-  (void)context;
   absl::StatusOr<proto::LookupResponse> result = LookUp(*request);
   if (!result.ok()) return ToGrpc(result.status());
+  if (options_.observer != nullptr) {
+    options_.observer->NoteCacheResult(context, result->found(), result->artifact().key());
+  }
   *response = *std::move(result);
   return grpc::Status::OK;
 }

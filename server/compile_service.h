@@ -17,6 +17,8 @@
 #include "compiler/toolchain/toolchain.h"
 #include "proto/service.grpc.pb.h"
 #include "server/compile_scheduler.h"
+#include "server/metrics.h"
+#include "server/rpc_observer.h"
 
 namespace aotd::server {
 
@@ -32,6 +34,10 @@ class CompileService final : public proto::Compiler::Service {
     int max_nodes = 100000;
     // Reply deadline when the client sets none.
     absl::Duration default_deadline = absl::Minutes(5);
+    // Where compile times are recorded, and each RPC's cache result noted
+    // for its log line. Not owned; null: not recorded.
+    ServerMetrics* metrics = nullptr;
+    RpcObserver* observer = nullptr;
   };
 
   explicit CompileService(Options options) : options_(options) {}

@@ -21,7 +21,8 @@ TEST(CompiledWorkloadTest, MatchesPyTorch) {
       continue;
     }
     for (partition::Strategy s : {partition::Strategy::kDefault, partition::Strategy::kMinCut}) {
-      absl::StatusOr<tools::ConformanceResult> r = tools::CheckConformance(w.dir, {s, 1.0}, 1e-4, 1e-5);
+      absl::StatusOr<tools::ConformanceResult> r = tools::CheckConformance(w.dir, {s, 1.0}, 1e-4, 1e-5,
+                                                                       tools::LocalArtifactSource());
       ASSERT_TRUE(r.ok()) << w.Id() << ": " << r.status();
       EXPECT_TRUE(r->passed) << w.Id() << " " << r->partitioner << ": " << r->failure;
       ++checked;

@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "client/channel_credentials.h"
 #include "common/status_macros.h"
 #include "compiler/frontend/load.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -45,11 +46,13 @@ class AdminConnection {
             absl::StrCat("the admin token file ", options.admin_token_file, " is empty"));
       }
     }
+    ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> credentials,
+                     client::ChannelCredentials({options.tls_ca_file, options.tls_cert_file,
+                                                 options.tls_key_file}));
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(-1);
     args.SetMaxSendMessageSize(-1);
-    auto channel =
-        grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
+    auto channel = grpc::CreateCustomChannel(options.server, credentials, args);
     return std::unique_ptr<AdminConnection>(
         new AdminConnection(options, std::move(token), std::move(channel)));
   }

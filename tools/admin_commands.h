@@ -34,6 +34,12 @@ struct AdminOptions {
   // A file holding the admin token (trimmed), sent as "Bearer <token>".
   // Empty: no credential is sent.
   std::string admin_token_file;
+  // TLS (client/channel_credentials.h): all empty for plaintext. With mutual
+  // TLS, a client certificate the server lists (--admin_cert_cn) is an admin
+  // credential without a token.
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
   bool json = false;
   // Where export and import report progress as they go (a terminal); null:
   // no progress.

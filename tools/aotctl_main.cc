@@ -9,6 +9,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "client/remote_client.h"
 #include "tools/admin_commands.h"
 #include "tools/compiler_commands.h"
 #include "tools/conformance.h"
@@ -36,6 +37,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--admin_token_file", admin.admin_token_file,
                  "File holding the server's admin token");
+  app.add_option("--tls_ca_file", admin.tls_ca_file,
+                 "PEM CA certificates the server's certificate must chain to (TLS)");
+  app.add_option("--tls_cert_file", admin.tls_cert_file,
+                 "PEM client certificate, for a server that requires one (mTLS)");
+  app.add_option("--tls_key_file", admin.tls_key_file, "PEM private key of --tls_cert_file");
   bool json = false;
   app.add_flag("--json", json, "JSON output");
 
@@ -148,7 +154,8 @@ int main(int argc, char** argv) {
   CLI::App* conformance = app.add_subcommand(
       "conformance", "Compile recorded workloads, run them, compare with PyTorch's results");
   conformance->add_option("DIR", conformance_dirs, "Folders with forward.json and vectors/")->required();
-  conformance->add_flag("--local", conformance_local, "Compile in this process, without a server");
+  conformance->add_flag("--local", conformance_local,
+                        "Compile in this process; without it, through --server");
 
   bool ops_markdown = false;
   CLI::App* ops = app.add_subcommand("ops", "List the op library and what each op declares");
@@ -210,10 +217,15 @@ int main(int argc, char** argv) {
                                               compile_output, compile_source, std::cout));
   }
   if (conformance->parsed()) {
-    if (!conformance_local) {
-      return Finish(absl::UnimplementedError("conformance through a server is not available yet: use --local"));
+    if (conformance_local) {
+      return Finish(aotd::tools::ConformanceCommand(
+          conformance_dirs, aotd::tools::LocalArtifactSource(), std::cout));
     }
-    return Finish(aotd::tools::ConformanceCommand(conformance_dirs, std::cout));
+    aotd::client::Client::Options client_options;
+    client_options.address = admin.server;
+    aotd::client::Client client(client_options);
+    return Finish(aotd::tools::ConformanceCommand(
+        conformance_dirs, aotd::tools::ServerArtifactSource(&client), std::cout));
   }
   if (ops->parsed()) return Finish(aotd::tools::OpsCommand(ops_markdown, std::cout));
   return 2;

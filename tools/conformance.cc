@@ -44,6 +44,11 @@ void Compare(const std::string& what, const absl::StatusOr<HostTensor>& got,
   }
 }
 
+// The partitioner's name on the wire and in the table.
+const char* PartitionerName(partition::Strategy strategy) {
+  return strategy == partition::Strategy::kDefault ? "default" : "min_cut";
+}
+
 }  // namespace
 
 absl::StatusOr<RecordedStep> LoadRecordedStep(const std::string& dir) {
@@ -126,20 +131,50 @@ absl::StatusOr<HostTensor> ToHostTensor(const client::Tensor& tensor) {
   return h;
 }
 
+ArtifactSource LocalArtifactSource() {
+  return [](const std::string& forward_file,
+            const partition::Options& options) -> absl::StatusOr<SourcedArtifact> {
+    ASSIGN_OR_RETURN(ir::Graph forward, frontend::LoadGraphFile(forward_file));
+    std::unique_ptr<toolchain::Toolchain> tc = toolchain::NewSystemToolchain();
+    pipeline::CompileOptions compile_options;
+    compile_options.partition = options;
+    ASSIGN_OR_RETURN(proto::Artifact artifact, pipeline::Compile(forward, compile_options, *tc));
+    SourcedArtifact sourced;
+    ASSIGN_OR_RETURN(sourced.artifact,
+                     client::LoadedArtifact::Load(artifact, /*verifier=*/nullptr));
+    return sourced;
+  };
+}
+
+ArtifactSource ServerArtifactSource(client::Client* client) {
+  return [client](const std::string& forward_file,
+                  const partition::Options& options) -> absl::StatusOr<SourcedArtifact> {
+    ASSIGN_OR_RETURN(std::string bytes, frontend::ReadFile(forward_file));
+    absl::StatusOr<proto::Graph> graph = frontend::ParseGraphBytes(bytes);
+    if (!graph.ok()) {
+      return absl::Status(graph.status().code(),
+                          absl::StrCat(forward_file, ": ", graph.status().message()));
+    }
+    proto::CompileOptions compile_options;
+    compile_options.set_partitioner(PartitionerName(options.strategy));
+    compile_options.set_memory_budget(options.memory_budget);
+    ASSIGN_OR_RETURN(client::Client::Compiled compiled, client->Compile(*graph, compile_options));
+    return SourcedArtifact{std::move(compiled.artifact), compiled.cache_hit};
+  };
+}
+
 absl::StatusOr<ConformanceResult> CheckConformance(const std::string& dir,
                                                    const partition::Options& options,
-                                                   double rtol, double atol) {
+                                                   double rtol, double atol,
+                                                   const ArtifactSource& source) {
   ConformanceResult result;
   result.dir = dir;
-  result.partitioner = options.strategy == partition::Strategy::kDefault ? "default" : "min_cut";
-  ASSIGN_OR_RETURN(ir::Graph forward, frontend::LoadGraphFile(dir + "/forward.json"));
+  result.partitioner = PartitionerName(options.strategy);
   ASSIGN_OR_RETURN(RecordedStep step, LoadRecordedStep(dir));
-  std::unique_ptr<toolchain::Toolchain> tc = toolchain::NewSystemToolchain();
-  pipeline::CompileOptions compile_options;
-  compile_options.partition = options;
-  ASSIGN_OR_RETURN(proto::Artifact artifact, pipeline::Compile(forward, compile_options, *tc));
-  ASSIGN_OR_RETURN(std::shared_ptr<client::LoadedArtifact> loaded,
-                   client::LoadedArtifact::Load(artifact, /*verifier=*/nullptr));
+  ASSIGN_OR_RETURN(SourcedArtifact sourced, source(dir + "/forward.json", options));
+  result.cache_hit = sourced.cache_hit;
+  const client::LoadedArtifact* loaded = sourced.artifact.get();
+  const proto::Artifact& artifact = loaded->artifact();
 
   std::vector<client::Tensor> inputs;
   for (const HostTensor& h : step.inputs) {
@@ -192,24 +227,27 @@ absl::StatusOr<ConformanceResult> CheckConformance(const std::string& dir,
   return result;
 }
 
-absl::Status ConformanceCommand(const std::vector<std::string>& dirs, std::ostream& out) {
+absl::Status ConformanceCommand(const std::vector<std::string>& dirs,
+                                const ArtifactSource& source, std::ostream& out) {
   constexpr double kRtol = 1e-4, kAtol = 1e-5;
   char line[512];
-  std::snprintf(line, sizeof line, "%-44s %-8s %-5s %11s %11s %11s\n", "workload", "parts",
-                "ok", "outputs", "grads", "mutated");
+  std::snprintf(line, sizeof line, "%-44s %-8s %-5s %-5s %11s %11s %11s\n", "workload",
+                "parts", "hit", "ok", "outputs", "grads", "mutated");
   out << line;
   int failed = 0;
   for (const std::string& dir : dirs) {
     for (partition::Strategy s : {partition::Strategy::kDefault, partition::Strategy::kMinCut}) {
-      absl::StatusOr<ConformanceResult> r = CheckConformance(dir, {s, 1.0}, kRtol, kAtol);
+      absl::StatusOr<ConformanceResult> r = CheckConformance(dir, {s, 1.0}, kRtol, kAtol, source);
       if (!r.ok()) {
         ++failed;
         out << dir << ": " << r.status().message() << "\n";
         continue;
       }
       failed += r->passed ? 0 : 1;
-      std::snprintf(line, sizeof line, "%-44s %-8s %-5s %11.3g %11.3g %11.3g %s\n", dir.c_str(),
-                    r->partitioner.c_str(), r->passed ? "yes" : "NO", r->max_output_error,
+      const char* hit = !r->cache_hit.has_value() ? "-" : *r->cache_hit ? "yes" : "no";
+      std::snprintf(line, sizeof line, "%-44s %-8s %-5s %-5s %11.3g %11.3g %11.3g %s\n",
+                    dir.c_str(), r->partitioner.c_str(), hit, r->passed ? "yes" : "NO",
+                    r->max_output_error,
                     r->max_grad_error, r->max_mutated_error, r->failure.c_str());
       out << line;
     }
