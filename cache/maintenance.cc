@@ -6,11 +6,7 @@
 #include "common/status_macros.h"
 
 namespace aotd::cache {
-namespace {
-
-// Every entry `options` selects, page after page.
-absl::StatusOr<std::vector<ListedEntry>> ListAll(CacheStore& store,
-                                                 ListOptions options) {
+absl::StatusOr<std::vector<ListedEntry>> ListAll(CacheStore& store, ListOptions options) {
   std::vector<ListedEntry> all;
   options.page_size = ListOptions::kMaxPageSize;
   do {
@@ -20,8 +16,6 @@ absl::StatusOr<std::vector<ListedEntry>> ListAll(CacheStore& store,
   } while (!options.page_token.empty());
   return all;
 }
-
-}  // namespace
 
 absl::StatusOr<EvictionResult> Evict(CacheStore& store,
                                      const EvictionRequest& request) {

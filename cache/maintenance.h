@@ -7,12 +7,17 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cache/cache_store.h"
 
 namespace aotd::cache {
+
+// Every entry `options` selects (its page size and token are ignored), page
+// after page. The store's List errors.
+absl::StatusOr<std::vector<ListedEntry>> ListAll(CacheStore& store, ListOptions options);
 
 // Which entries to evict. The entries considered are those of
 // `cache_namespace` (all when unset). Of these, every entry created before

@@ -118,19 +118,6 @@ absl::StatusOr<cache::ListOrder> ToListOrder(proto::EntryOrder order) {
   return absl::InvalidArgumentError(absl::StrCat("unknown entry order ", order));
 }
 
-// Every entry of `store` that `options` selects, page after page.
-absl::StatusOr<std::vector<cache::ListedEntry>> ListAll(cache::CacheStore& store,
-                                                        cache::ListOptions options) {
-  std::vector<cache::ListedEntry> all;
-  options.page_size = cache::ListOptions::kMaxPageSize;
-  do {
-    ASSIGN_OR_RETURN(cache::ListPage page, store.List(options));
-    for (cache::ListedEntry& entry : page.entries) all.push_back(std::move(entry));
-    options.page_token = std::move(page.next_page_token);
-  } while (!options.page_token.empty());
-  return all;
-}
-
 absl::Status Prefixed(absl::string_view prefix, const absl::Status& status) {
   return absl::Status(status.code(), absl::StrCat(prefix, status.message()));
 }
@@ -235,7 +222,7 @@ absl::StatusOr<std::string> AdminService::ResolveKey(absl::string_view key_or_pr
         " hex digits or a unique prefix of at least ", kMinKeyPrefix));
   }
   ASSIGN_OR_RETURN(std::vector<cache::ListedEntry> entries,
-                   ListAll(*options_.cache, cache::ListOptions()));
+                   cache::ListAll(*options_.cache, cache::ListOptions()));
   std::vector<std::string> matches;
   for (cache::ListedEntry& entry : entries) {
     if (absl::StartsWith(entry.key, key_or_prefix)) matches.push_back(std::move(entry.key));
@@ -361,7 +348,7 @@ absl::StatusOr<proto::VerifyResponse> AdminService::Verify() {
   std::vector<std::string> damaged;
   for (cache::CacheStore* store : stores) {
     ASSIGN_OR_RETURN(std::vector<cache::ListedEntry> entries,
-                     ListAll(*store, cache::ListOptions()));
+                     cache::ListAll(*store, cache::ListOptions()));
     for (const cache::ListedEntry& listed : entries) {
       seen.insert(listed.key);
       // Peek checks the digest, and removes and counts a damaged copy.
@@ -389,7 +376,7 @@ absl::Status AdminService::Export(
     const std::function<absl::Status(const proto::ExportResponse&)>& emit) {
   cache::ListOptions options;
   if (request.has_namespace_()) options.cache_namespace = request.namespace_();
-  ASSIGN_OR_RETURN(std::vector<cache::ListedEntry> entries, ListAll(*options_.cache, options));
+  ASSIGN_OR_RETURN(std::vector<cache::ListedEntry> entries, cache::ListAll(*options_.cache, options));
   proto::ExportResponse message;
   message.set_total(entries.size());
   for (const cache::ListedEntry& listed : entries) {
@@ -451,7 +438,7 @@ absl::StatusOr<proto::ExplainResponse> AdminService::Explain(
   response.set_found(found.has_value());
 
   ASSIGN_OR_RETURN(std::vector<cache::ListedEntry> entries,
-                   ListAll(*options_.cache, cache::ListOptions()));
+                   cache::ListAll(*options_.cache, cache::ListOptions()));
   response.set_entries_compared(entries.size());
   struct Candidate {
     const cache::ListedEntry* entry;
