@@ -33,9 +33,11 @@ class ScopedFd {
   ScopedFd(const ScopedFd&) = delete;
   ScopedFd& operator=(const ScopedFd&) = delete;
   int get() const { return fd_; }
+  // Gives up ownership.
+  int Release() { return std::exchange(fd_, -1); }
 
  private:
-  const int fd_;
+  int fd_;
 };
 
 std::string SpecLabel(absl::string_view kind, int index,
@@ -175,6 +177,9 @@ absl::Status WriteAll(int fd, absl::string_view bytes) {
   return absl::OkStatus();
 }
 
+// The path under which the loader opens (and knows) a memfd's library.
+std::string MemfdPath(int fd) { return absl::StrCat("/proc/self/fd/", fd); }
+
 uint64_t NextArtifactId() {
   static std::atomic<uint64_t> next{1};
   return next.fetch_add(1, std::memory_order_relaxed);
@@ -211,6 +216,17 @@ LoadedArtifact::LoadedArtifact(proto::Artifact artifact)
 
 LoadedArtifact::~LoadedArtifact() {
   if (handle_ != nullptr) dlclose(handle_);
+  if (memfd_ < 0) return;
+  // The loader knows the library by its path, which names memfd_. If it keeps
+  // the library (a NODELETE object), keep the descriptor too, so that no
+  // later artifact gets the same path and is taken for this one.
+  void* kept = handle_ != nullptr ? dlopen(MemfdPath(memfd_).c_str(), RTLD_NOW | RTLD_NOLOAD)
+                                  : nullptr;
+  if (kept != nullptr) {
+    dlclose(kept);
+    return;
+  }
+  close(memfd_);
 }
 
 // OpenBLAS picks its kernels from the CPU model, and falls back to its
@@ -256,7 +272,11 @@ absl::StatusOr<std::shared_ptr<LoadedArtifact>> LoadedArtifact::Load(
   metadata.clear_shared_object();
   std::shared_ptr<LoadedArtifact> loaded(
       new LoadedArtifact(std::move(metadata)));
-  const std::string path = absl::StrCat("/proc/self/fd/", fd.get());
+  // dlopen returns an already loaded library of the same path instead of
+  // loading the file: the descriptor stays open while the artifact is loaded,
+  // so no other artifact's path names it.
+  loaded->memfd_ = fd.Release();
+  const std::string path = MemfdPath(loaded->memfd_);
   ChooseBlasCore();
   loaded->handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (loaded->handle_ != nullptr) PinRuntimeLibraries();

@@ -143,6 +143,9 @@ class LoadedArtifact {
   // after it is gone and its address reused.
   const uint64_t id_;
   void* handle_ = nullptr;  // dlopen handle; set once by Load.
+  // The memfd holding the shared object, open while it is loaded (its path
+  // is the library's name to the dynamic loader); set once by Load.
+  int memfd_ = -1;
   EntryPoint forward_ = nullptr;
   EntryPoint backward_ = nullptr;
 };

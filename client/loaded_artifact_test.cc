@@ -235,6 +235,23 @@ TEST(LoadedArtifactTest, UnusableSharedObjectsAreRefused) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// The dynamic loader identifies a library by its path, and an artifact's
+// path names its memfd's descriptor: a second artifact loaded while the
+// first is must not be mistaken for it (and run the first one's code).
+TEST(LoadedArtifactTest, ArtifactsLoadedAtOnceRunTheirOwnCode) {
+  std::shared_ptr<LoadedArtifact> first = MustLoad(TestKernelArtifact());
+  ASSERT_NE(first, nullptr);
+  absl::StatusOr<std::shared_ptr<LoadedArtifact>> bad_abi =
+      LoadedArtifact::Load(KernelArtifact("client/libbad_abi_kernel.so", nullptr),
+                           nullptr);
+  EXPECT_EQ(bad_abi.status().code(), absl::StatusCode::kFailedPrecondition);
+  std::shared_ptr<LoadedArtifact> second = MustLoad(TestKernelArtifact());
+  ASSERT_NE(second, nullptr);
+  std::vector<Tensor> inputs = Inputs();
+  EXPECT_TRUE(first->Forward(inputs).ok());
+  EXPECT_TRUE(second->Forward(inputs).ok());
+}
+
 TEST(LoadedArtifactTest, InconsistentSpecsAreRefused) {
   proto::Artifact artifact = TestKernelArtifact();
   artifact.set_write_back_inputs(0, 5);

@@ -223,6 +223,9 @@ int main(int argc, char** argv) {
     }
     aotd::client::Client::Options client_options;
     client_options.address = admin.server;
+    client_options.tls_ca_file = admin.tls_ca_file;
+    client_options.tls_cert_file = admin.tls_cert_file;
+    client_options.tls_key_file = admin.tls_key_file;
     aotd::client::Client client(client_options);
     return Finish(aotd::tools::ConformanceCommand(
         conformance_dirs, aotd::tools::ServerArtifactSource(&client), std::cout));
