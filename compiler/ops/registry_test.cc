@@ -43,7 +43,7 @@ TEST(OpRegistryTest, GlobalRegistryBuildsAndIsConsistent) {
 }
 
 // The ops the reference workloads' forward graphs use
-// (grep -ho '"aten\.[a-z_0-9.A-Z]*"' /work/shared/workloads/*/*/forward.json).
+// (grep -ho '"aten\.[a-z_0-9.A-Z]*"' tests/testdata/workloads/*/*/forward.json).
 TEST(OpRegistryTest, HasEveryWorkloadOp) {
   const char* const kWorkloadOps[] = {
       "aten._log_softmax.default",
