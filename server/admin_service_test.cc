@@ -18,11 +18,10 @@
 #include "common/artifact_seal.h"
 #include "common/cache_key.h"
 #include "common/sha256.h"
-#include "compiler/frontend/fx_json.h"
-#include "compiler/frontend/load.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/workloads.h"
 #include "proto/service.grpc.pb.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
@@ -35,15 +34,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 constexpr char kToken[] = "s3cret-admin-token";
-
-proto::Graph Workload(const std::string& id) {
-  absl::StatusOr<std::string> text =
-      frontend::ReadFile("tests/testdata/workloads/" + id + "/forward.json");
-  EXPECT_TRUE(text.ok()) << text.status();
-  absl::StatusOr<proto::Graph> graph = frontend::FxJsonToProto(*text);
-  EXPECT_TRUE(graph.ok()) << graph.status();
-  return *graph;
-}
 
 // A well-formed entry that no compiler made: a sealed artifact of about
 // `size` bytes keyed by its components, with the given use record.
@@ -286,7 +276,7 @@ TEST_F(AdminServiceTest, StatsMoveAfterCompiles) {
   EXPECT_EQ(before.cache().entries(), 0u);
   EXPECT_EQ(before.compiles_started(), 0u);
 
-  proto::Graph graph = Workload("e_loss/small");
+  proto::Graph graph = ::aotd::testing::WorkloadGraph("e_loss/small");
   EXPECT_FALSE(Compile(graph).cache_hit());
   EXPECT_TRUE(Compile(graph).cache_hit());
   EXPECT_FALSE(Compile(graph, "", "team-a").cache_hit());
@@ -363,7 +353,7 @@ TEST_F(AdminServiceTest, ListPagesAndSorts) {
 }
 
 TEST_F(AdminServiceTest, GetEntryShowsThePartitionReportAndDeleteRemovesIt) {
-  proto::CompileResponse compiled = Compile(Workload("e_loss/small"));
+  proto::CompileResponse compiled = Compile(::aotd::testing::WorkloadGraph("e_loss/small"));
   const std::string& key = compiled.key();
 
   proto::GetEntryRequest get;
@@ -404,7 +394,7 @@ TEST_F(AdminServiceTest, GetEntryShowsThePartitionReportAndDeleteRemovesIt) {
   EXPECT_EQ(Stats().admin_deletions(), 1u);
 
   // Gone from every tier: the next request compiles again.
-  EXPECT_FALSE(Compile(Workload("e_loss/small")).cache_hit());
+  EXPECT_FALSE(Compile(::aotd::testing::WorkloadGraph("e_loss/small")).cache_hit());
   EXPECT_EQ(server_->compiles_started(), 2);
 }
 
@@ -445,7 +435,7 @@ TEST_F(AdminServiceTest, EvictByAgeSizeAndNamespace) {
   EXPECT_EQ(evicted.entries(), 1u);
 
   // With the real clock and a small age: a fresh compile goes too.
-  EXPECT_FALSE(Compile(Workload("e_loss/small")).cache_hit());
+  EXPECT_FALSE(Compile(::aotd::testing::WorkloadGraph("e_loss/small")).cache_hit());
   absl::SleepFor(absl::Milliseconds(30));
   proto::EvictRequest recent;
   recent.set_older_than_ms(10);
@@ -454,12 +444,12 @@ TEST_F(AdminServiceTest, EvictByAgeSizeAndNamespace) {
   proto::StatsResponse stats = Stats();
   EXPECT_EQ(stats.cache().entries(), 0u);
   EXPECT_EQ(stats.admin_evictions(), 6u);
-  EXPECT_FALSE(Compile(Workload("e_loss/small")).cache_hit());
+  EXPECT_FALSE(Compile(::aotd::testing::WorkloadGraph("e_loss/small")).cache_hit());
 }
 
 TEST_F(AdminServiceTest, VerifyRemovesACorruptEntryAndTheNextCompileRecompiles) {
   const std::string cache_dir = root_ + "/cache";
-  proto::Graph graph = Workload("e_loss/small");
+  proto::Graph graph = ::aotd::testing::WorkloadGraph("e_loss/small");
   const std::string key = Compile(graph).key();
   const std::string other = Compile(graph, "default").key();
 
@@ -492,7 +482,7 @@ TEST_F(AdminServiceTest, VerifyRemovesACorruptEntryAndTheNextCompileRecompiles) 
 }
 
 TEST_F(AdminServiceTest, ExportThenImportIntoAFreshServerGivesHits) {
-  proto::Graph graph = Workload("e_loss/small");
+  proto::Graph graph = ::aotd::testing::WorkloadGraph("e_loss/small");
   const std::string key = Compile(graph).key();
   std::vector<proto::ExportedEntry> bundle = Export();
   ASSERT_EQ(bundle.size(), 1u);
@@ -546,9 +536,9 @@ TEST_F(AdminServiceTest, ImportRefusesABadEntryNamingItAndStoresNothing) {
 }
 
 TEST_F(AdminServiceTest, ExplainNamesTheComponentThatDiffers) {
-  proto::Graph graph = Workload("e_loss/small");
+  proto::Graph graph = ::aotd::testing::WorkloadGraph("e_loss/small");
   const std::string key = Compile(graph).key();
-  Compile(Workload("d_pointwise/small"), "default", "team-b");
+  Compile(::aotd::testing::WorkloadGraph("d_pointwise/small"), "default", "team-b");
 
   proto::ExplainRequest request;
   *request.mutable_request()->mutable_graph() = graph;

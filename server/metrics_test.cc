@@ -22,12 +22,11 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "cache/testing/test_entries.h"
-#include "compiler/frontend/fx_json.h"
-#include "compiler/frontend/load.h"
 #include "gmock/gmock.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/workloads.h"
 #include "nlohmann/json.hpp"
 #include "proto/service.grpc.pb.h"
 #include "server/rpc_observer.h"
@@ -38,15 +37,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
-
-proto::Graph Workload(const std::string& id) {
-  absl::StatusOr<std::string> text =
-      frontend::ReadFile("tests/testdata/workloads/" + id + "/forward.json");
-  EXPECT_TRUE(text.ok()) << text.status();
-  absl::StatusOr<proto::Graph> graph = frontend::FxJsonToProto(*text);
-  EXPECT_TRUE(graph.ok()) << graph.status();
-  return *graph;
-}
 
 // GET http://127.0.0.1:`port``path` over a plain socket; the body, or ""
 // when the answer is not 200.
@@ -154,7 +144,7 @@ TEST_F(MetricsTest, ScrapeShowsCountersMovingAcrossAMissAndAHit) {
   EXPECT_EQ(Sample(before, "aotd_cache_evictions_total", {{"tier", "memory"}}), 0);
   EXPECT_EQ(Sample(before, "aotd_rpcs_total", {{"method", kCompileMethod}}), std::nullopt);
 
-  const proto::Graph graph = Workload("e_loss/small");
+  const proto::Graph graph = ::aotd::testing::WorkloadGraph("e_loss/small");
   proto::CompileResponse miss, hit;
   ASSERT_TRUE(Compile(graph, &miss).ok());
   ASSERT_FALSE(miss.cache_hit());

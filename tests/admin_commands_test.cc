@@ -12,11 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cache/testing/test_entries.h"
-#include "compiler/frontend/fx_json.h"
 #include "compiler/frontend/load.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/workloads.h"
 #include "proto/service.grpc.pb.h"
 #include "server/server.h"
 
@@ -57,10 +57,8 @@ class AdminCommandsTest : public ::testing::Test {
 
   // Compiles e_loss/small through the compile service; returns its key.
   std::string Compile(const std::string& partitioner = "") {
-    absl::StatusOr<std::string> text = frontend::ReadFile(kForward);
-    EXPECT_TRUE(text.ok()) << text.status();
     proto::CompileRequest request;
-    *request.mutable_graph() = *frontend::FxJsonToProto(*text);
+    *request.mutable_graph() = ::aotd::testing::WorkloadGraph("e_loss/small");
     request.mutable_options()->set_partitioner(partitioner);
     auto stub = proto::Compiler::NewStub(
         grpc::CreateChannel(admin_.server, grpc::InsecureChannelCredentials()));

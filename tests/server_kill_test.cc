@@ -30,9 +30,9 @@
 #include "client/remote_client.h"
 #include "common/graph_key.h"
 #include "common/status_macros.h"
-#include "compiler/frontend/load.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/workloads.h"
 #include "proto/service.grpc.pb.h"
 #include "tools/conformance.h"
 #include "tools/loadgen.h"
@@ -181,15 +181,11 @@ TEST(ServerKillTest, AcknowledgedCompilesSurviveSigkillMidBurst) {
   const std::string cache_dir = root + "/cache", log = root + "/aotd.log";
   absl::StatusOr<tools::RecordedStep> step = tools::LoadRecordedStep(kWorkload);
   ASSERT_TRUE(step.ok()) << step.status();
-  absl::StatusOr<std::string> forward_json =
-      frontend::ReadFile(absl::StrCat(kWorkload, "/forward.json"));
-  ASSERT_TRUE(forward_json.ok()) << forward_json.status();
-  absl::StatusOr<proto::Graph> base = frontend::ParseGraphBytes(*forward_json);
-  ASSERT_TRUE(base.ok()) << base.status();
+  const proto::Graph base = ::aotd::testing::WorkloadGraph("d_pointwise/small");
   // Distinct graphs: d_pointwise with another constant in its aten.add.
   std::vector<proto::Graph> graphs;
   for (int k = 0; k < kGraphs; ++k) {
-    absl::StatusOr<proto::Graph> g = tools::WithFloatConstant(*base, 0.5 + (k + 1) / 64.0);
+    absl::StatusOr<proto::Graph> g = tools::WithFloatConstant(base, 0.5 + (k + 1) / 64.0);
     ASSERT_TRUE(g.ok()) << g.status();
     graphs.push_back(*std::move(g));
   }

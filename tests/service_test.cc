@@ -5,24 +5,14 @@
 #include <thread>
 
 #include "client/remote_client.h"
-#include "compiler/frontend/fx_json.h"
-#include "compiler/frontend/load.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/workloads.h"
 #include "proto/service.grpc.pb.h"
 #include "server/server.h"
 
 namespace aotd {
 namespace {
-
-proto::Graph Workload(const std::string& id) {
-  absl::StatusOr<std::string> text =
-      frontend::ReadFile("tests/testdata/workloads/" + id + "/forward.json");
-  EXPECT_TRUE(text.ok()) << text.status();
-  absl::StatusOr<proto::Graph> graph = frontend::FxJsonToProto(*text);
-  EXPECT_TRUE(graph.ok()) << graph.status();
-  return *graph;
-}
 
 class ServiceTest : public ::testing::Test {
  protected:
@@ -56,7 +46,7 @@ class ServiceTest : public ::testing::Test {
 };
 
 TEST_F(ServiceTest, MissThenHitThenHitAfterRestart) {
-  proto::Graph graph = Workload("e_loss/small");
+  proto::Graph graph = ::aotd::testing::WorkloadGraph("e_loss/small");
   client::Client first = NewClient();
   absl::StatusOr<client::Client::Compiled> a = first.Compile(graph, {});
   ASSERT_TRUE(a.ok()) << a.status();
@@ -82,7 +72,7 @@ TEST_F(ServiceTest, MissThenHitThenHitAfterRestart) {
 }
 
 TEST_F(ServiceTest, ConcurrentRequestsForOneNewGraphCompileOnce) {
-  proto::Graph graph = Workload("d_pointwise/small");
+  proto::Graph graph = ::aotd::testing::WorkloadGraph("d_pointwise/small");
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
   for (int i = 0; i < 32; ++i) {
@@ -115,7 +105,7 @@ TEST_F(ServiceTest, BadClientsGetClearErrorsAndOthersAreStillServed) {
   }
   {
     proto::CompileRequest request;
-    *request.mutable_graph() = Workload("e_loss/small");
+    *request.mutable_graph() = ::aotd::testing::WorkloadGraph("e_loss/small");
     request.mutable_graph()->mutable_nodes(0)->set_op("aten.frobnicate.default");
     grpc::Status s = compile(request);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -123,7 +113,7 @@ TEST_F(ServiceTest, BadClientsGetClearErrorsAndOthersAreStillServed) {
   }
   {
     proto::CompileRequest request;
-    *request.mutable_graph() = Workload("e_loss/small");
+    *request.mutable_graph() = ::aotd::testing::WorkloadGraph("e_loss/small");
     for (int i = 0; i < 300; ++i) *request.mutable_graph()->add_nodes() = request.graph().nodes(1);
     grpc::Status s = compile(request);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -139,7 +129,7 @@ TEST_F(ServiceTest, BadClientsGetClearErrorsAndOthersAreStillServed) {
   }
   // Everyone else is still served.
   client::Client good = NewClient();
-  absl::StatusOr<client::Client::Compiled> r = good.Compile(Workload("e_loss/small"), {});
+  absl::StatusOr<client::Client::Compiled> r = good.Compile(::aotd::testing::WorkloadGraph("e_loss/small"), {});
   EXPECT_TRUE(r.ok()) << r.status();
 }
 
@@ -150,7 +140,7 @@ TEST(ClientTest, UnreachableServerIsNamed) {
   options.initial_backoff = absl::Milliseconds(10);
   options.deadline = absl::Seconds(2);
   client::Client c(options);
-  absl::StatusOr<client::Client::Compiled> r = c.Compile(Workload("e_loss/small"), {});
+  absl::StatusOr<client::Client::Compiled> r = c.Compile(::aotd::testing::WorkloadGraph("e_loss/small"), {});
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(r.status().message().find("127.0.0.1:1"), std::string::npos) << r.status();
 }

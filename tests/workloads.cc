@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/frontend/fx_json.h"
+#include "compiler/frontend/load.h"
 
 namespace aotd::testing {
 
@@ -32,6 +34,18 @@ std::vector<Workload> Workloads(const std::string& size) {
     return a.Id() < b.Id();
   });
   return out;
+}
+
+proto::Graph WorkloadGraph(const std::string& id) {
+  const std::string path = "tests/testdata/workloads/" + id + "/forward.json";
+  absl::StatusOr<std::string> text = frontend::ReadFile(path);
+  absl::StatusOr<proto::Graph> graph =
+      text.ok() ? frontend::FxJsonToProto(*text) : absl::StatusOr<proto::Graph>(text.status());
+  if (!graph.ok()) {
+    std::fprintf(stderr, "workload %s: %s\n", id.c_str(), graph.status().ToString().c_str());
+    std::abort();
+  }
+  return *std::move(graph);
 }
 
 absl::StatusOr<RecordedStep> LoadRecordedStep(const Workload& workload) {

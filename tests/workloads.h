@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "proto/graph.pb.h"
 #include "tools/conformance.h"
 
 namespace aotd::testing {
@@ -25,6 +26,11 @@ struct Workload {
 // both), sorted by name. Aborts if the test data is missing: a test that
 // needs it must fail, not skip.
 std::vector<Workload> Workloads(const std::string& size = "");
+
+// The forward graph of workload `id` ("e_loss/small") in the wire format,
+// as a client sends it. Aborts if it cannot be read or converted, as
+// Workloads() does.
+proto::Graph WorkloadGraph(const std::string& id);
 
 // What PyTorch recorded for the workload (its vectors/ folder).
 using tools::RecordedStep;
