@@ -496,6 +496,7 @@ class ProgramEmitter {
   static std::string ExternName(const std::string& op) {
     if (IsReshape(op)) return "copy_strided";  // A reshape that copies.
     if (op == "aten.prod.dim_int") return "prod_dim";
+    if (op == "aten.var.dim") return "var_dim";
     size_t first = op.find('.'), second = op.find('.', first + 1);
     std::string name = op.substr(first + 1, second - first - 1);
     if (!name.empty() && name[0] == '_') name = name.substr(1);
@@ -593,9 +594,6 @@ class ProgramEmitter {
             } else {
               args.push_back(absl::StrCat(IntArray(arg_tag, a.AsIntList()), ", ", a.AsList().size()));
             }
-          } else if (node.op == "aten.var.correction") {
-            // The kernel takes the correction itself; None means 1 (Bessel).
-            args.push_back(absl::StrCat("int64_t(", a.is_none() ? 1 : a.AsInt(), "LL)"));
           } else if (type.optional) {
             args.push_back(a.is_none() ? "false, 0" : absl::StrCat("true, int64_t(", a.AsInt(), "LL)"));
           } else {
@@ -612,10 +610,7 @@ class ProgramEmitter {
           }
           break;
         case ops::ArgType::Base::kBool:
-          if (node.op == "aten.var.dim" && schema.args[i].name == "unbiased") {
-            // The kernel takes the correction: 1 when unbiased, else 0.
-            args.push_back(a.AsBool() ? "int64_t(1LL)" : "int64_t(0LL)");
-          } else if (type.is_list) {
+          if (type.is_list) {
             std::vector<std::string> items;
             for (const ir::Argument& b : a.AsList()) items.push_back(b.AsBool() ? "true" : "false");
             absl::StrAppend(&body_, "    static const bool ", arg_tag, "[] = {",

@@ -1943,13 +1943,14 @@ template <typename T, typename TI>
 // Reductions
 // ======================================================================
 
-// var (var.correction; var.dim with correction = unbiased ? 1 : 0)(self,
-// dim[dim_len] (null or empty: every dim), correction, keepdim) -> out (the
-// reduced shape; keepdim changes only the shape): sum((x - mean)^2) /
+// var (ATen's var.correction)(self, dim[dim_len] (null or empty: every
+// dim), correction (optional; absent means 1), keepdim) -> out (the reduced
+// shape; keepdim changes only the shape): sum((x - mean)^2) /
 // max(0, n - correction), two passes in double.
 template <typename T>
-inline void var(Ref<const T> self, const int64_t* dim, int64_t dim_len, int64_t correction,
-                bool keepdim, Ref<T> out) {
+inline void var(Ref<const T> self, const int64_t* dim, int64_t dim_len, bool has_correction,
+                int64_t correction, bool keepdim, Ref<T> out) {
+  if (!has_correction) correction = 1;
   (void)keepdim;
   const detail::ReducePlan p = detail::reduce_plan(self, dim, dim_len);
   const double n = static_cast<double>(p.count);
@@ -1965,6 +1966,14 @@ inline void var(Ref<const T> self, const int64_t* dim, int64_t dim_len, int64_t 
     });
     out.data[o] = static_cast<T>(squares / divisor);
   }
+}
+
+// var_dim (ATen's var.dim)(self, dim[dim_len], unbiased, keepdim) -> out:
+// var with correction 1 when unbiased, else 0.
+template <typename T>
+inline void var_dim(Ref<const T> self, const int64_t* dim, int64_t dim_len, bool unbiased,
+                    bool keepdim, Ref<T> out) {
+  var(self, dim, dim_len, true, unbiased ? 1 : 0, keepdim, out);
 }
 
 // argmax(self, dim (optional: none flattens), keepdim) -> out (int64, the

@@ -1293,8 +1293,8 @@ TYPED_TEST(KernelsTest, Var) {
                                       c.correction),
                          {{"correction", Int(c.correction)}, {"keepdim", Bool(c.keepdim)}}));
     ASSERT_TRUE(run.ok());
-    aotd_rt::var(run.In<T>(0), c.dims.data(), static_cast<int64_t>(c.dims.size()), c.correction,
-                 c.keepdim, run.Out<T>(0));
+    aotd_rt::var(run.In<T>(0), c.dims.data(), static_cast<int64_t>(c.dims.size()), true,
+                 c.correction, c.keepdim, run.Out<T>(0));
     run.Check(0, Tol<T>());
   }
 }
