@@ -23,3 +23,13 @@ def cc_proto(name, src, deps = [], grpc = False):
         hdrs = [base + ".pb.h"] + ([base + ".grpc.pb.h"] if grpc else []),
         deps = deps + ["@system_grpc//:lib" if grpc else "@system_protobuf//:lib"],
     )
+
+def py_proto(name, src):
+    """The generated Python module (<base>_pb2.py) of a .proto without imports."""
+    base = src[:-len(".proto")]
+    native.genrule(
+        name = name,
+        srcs = [src],
+        outs = [base + "_pb2.py"],
+        cmd = "/usr/bin/protoc -I. --python_out=$(GENDIR) $(location %s)" % src,
+    )

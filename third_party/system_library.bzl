@@ -2,7 +2,8 @@
 
 system_library(name, modules) runs `pkg-config --cflags --libs` over the
 modules and writes a cc_library `@name//:lib` carrying those flags. Headers
-under /usr/include need nothing more.
+under /usr/include need nothing more; other include folders (-I) are linked
+into the repository and exported as its includes.
 """
 
 def _pkg_config(ctx, flag, modules):
@@ -15,16 +16,29 @@ def _system_library_impl(ctx):
     cflags = _pkg_config(ctx, "--cflags", ctx.attr.modules)
     libs = _pkg_config(ctx, "--libs", ctx.attr.modules) + ctx.attr.extra_linkopts
     defines = [f[2:] for f in cflags if f.startswith("-D")]
-    copts = [f for f in cflags if not f.startswith("-D") and not f.startswith("-I/usr/include")]
+    include_dirs = [f[2:] for f in cflags if f.startswith("-I") and f != "-I/usr/include"]
+    copts = [f for f in cflags if not f.startswith("-D") and not f.startswith("-I")]
+    includes = []
+    for i, folder in enumerate(include_dirs):
+        ctx.symlink(folder, "include%d" % i)
+        includes.append("include%d" % i)
     ctx.file("BUILD.bazel", """
 cc_library(
     name = "lib",
+    hdrs = glob([{globs}]),
+    includes = {includes},
     defines = {defines},
     copts = {copts},
     linkopts = {libs},
     visibility = ["//visibility:public"],
 )
-""".format(defines = repr(defines), copts = repr(copts), libs = repr(libs)))
+""".format(
+        globs = ", ".join([repr(d + "/**") for d in includes]),
+        includes = repr(includes),
+        defines = repr(defines),
+        copts = repr(copts),
+        libs = repr(libs),
+    ))
 
 system_library = repository_rule(
     implementation = _system_library_impl,

@@ -1,0 +1,223 @@
+"""Runs compiled steps as PyTorch autograd functions.
+
+A Compiler captures and compiles one function (or module) per input
+signature (dtype, shape, strides and requires_grad of every graph input,
+plus the module's training flag), keeps the loaded artifacts, and falls back
+to eager PyTorch when configured to and compilation is impossible.
+"""
+import logging
+import threading
+import warnings
+
+import torch
+from torch.nn.utils import stateless
+from torch.utils import _pytree as pytree
+from torch.utils.dlpack import from_dlpack, to_dlpack
+
+from aotd import _native
+from aotd.capture import CaptureError, capture
+
+log = logging.getLogger("aotd")
+
+PARTITIONERS = ("min_cut", "default")
+FALLBACKS = ("eager", "raise")
+
+_clients = {}
+_clients_lock = threading.Lock()
+
+
+def client_for(server, cache_namespace, deadline):
+    """The process's native Client for these settings (shared, so each
+    artifact is fetched and loaded once per process)."""
+    key = (server, cache_namespace, deadline)
+    with _clients_lock:
+        if key not in _clients:
+            _clients[key] = _native.Client(server, cache_namespace=cache_namespace,
+                                           deadline_seconds=deadline)
+        return _clients[key]
+
+
+class Step:
+    """One loaded artifact and how its flat inputs and outputs map to the
+    caller's."""
+
+    def __init__(self, artifact, output_spec):
+        self.artifact = artifact
+        self.output_spec = output_spec
+        self.bool_outputs = [dtype == "bool" for _, dtype, _, _ in artifact.outputs]
+        self.tangent_outputs = artifact.tangent_outputs
+        self.grad_inputs = artifact.grad_inputs
+
+    def forward(self, inputs):
+        """Flat outputs and the saved activations; no autograd."""
+        capsules, saved = self.artifact.forward([to_dlpack(t.detach()) for t in inputs])
+        outputs = [from_dlpack(c) for c in capsules]
+        outputs = [o.view(torch.bool) if b else o for o, b in zip(outputs, self.bool_outputs)]
+        return outputs, saved
+
+    def backward(self, saved, grad_outputs):
+        tangents = [grad_outputs[i].contiguous() for i in self.tangent_outputs]
+        grads = self.artifact.backward(saved, [to_dlpack(t) for t in tangents])
+        return [from_dlpack(c) for c in grads]
+
+
+class _StepFunction(torch.autograd.Function):
+    """forward(step, *inputs) -> flat outputs; backward runs the artifact's."""
+
+    @staticmethod
+    def forward(ctx, step, *inputs):
+        outputs, saved = step.forward(inputs)
+        ctx.step, ctx.saved, ctx.num_inputs = step, saved, len(inputs)
+        differentiable = set(step.tangent_outputs)
+        ctx.mark_non_differentiable(*[o for i, o in enumerate(outputs) if i not in differentiable])
+        return tuple(outputs)
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        if ctx.saved.consumed:
+            raise RuntimeError("aotd: backward through a compiled step twice (retain_graph) "
+                               "is not supported; its saved activations were consumed")
+        grads = ctx.step.backward(ctx.saved, grad_outputs)
+        result = [None] * (1 + ctx.num_inputs)
+        for k, index in enumerate(ctx.step.grad_inputs):
+            result[1 + index] = grads[k]
+        return tuple(result)
+
+
+class Compiler:
+    """Compiles `fn(*graph_inputs)` per signature and runs it.
+
+    `labelled_inputs(user_inputs)` returns the (label, tensor) graph inputs
+    for one call; `traceable(*graph_inputs)` is the function to capture;
+    `eager(*user_inputs)` is what runs when falling back."""
+
+    def __init__(self, traceable, eager, labelled_inputs, *, server, partitioner,
+                 memory_budget, fallback, cache_namespace, deadline):
+        if partitioner not in PARTITIONERS:
+            raise ValueError(f"partitioner must be one of {PARTITIONERS}, not {partitioner!r}")
+        if not 0.0 <= float(memory_budget) <= 1.0:
+            raise ValueError(f"memory_budget must be in [0, 1], not {memory_budget!r}")
+        if fallback not in FALLBACKS:
+            raise ValueError(f"fallback must be one of {FALLBACKS}, not {fallback!r}")
+        self.traceable = traceable
+        self.eager = eager
+        self.labelled_inputs = labelled_inputs
+        self.server = server
+        self.partitioner = partitioner
+        self.memory_budget = float(memory_budget)
+        self.fallback = fallback
+        self.cache_namespace = cache_namespace
+        self.deadline = deadline
+        self.steps = {}          # signature -> Step, or None for eager
+        self.stats = {"compiles": 0, "cache_hits": 0, "uploads": 0, "eager_fallbacks": 0}
+        self._warned = False
+        self._lock = threading.Lock()
+
+    def __call__(self, *user_inputs):
+        labelled = self.labelled_inputs(user_inputs)
+        graph_inputs = [t for _, t in labelled]
+        step = self.step_for(labelled)
+        if step is None:
+            return self.eager(*user_inputs)
+        if torch.is_grad_enabled() and any(t.requires_grad for t in graph_inputs):
+            outputs = _StepFunction.apply(step, *graph_inputs)
+        else:
+            outputs, _ = step.forward(graph_inputs)
+        return pytree.tree_unflatten(list(outputs), step.output_spec)
+
+    def step_for(self, labelled):
+        """The Step for these inputs' signature, compiling it on first use;
+        None when this signature runs eagerly."""
+        signature = tuple((t.dtype, tuple(t.shape), t.stride(), t.requires_grad)
+                          if isinstance(t, torch.Tensor) else (label, type(t))
+                          for label, t in labelled)
+        with self._lock:
+            if signature not in self.steps:
+                self.steps[signature] = self._compile(labelled)
+            return self.steps[signature]
+
+    def _compile(self, labelled):
+        try:
+            captured = capture(self.traceable, labelled)
+            compiled = client_for(self.server, self.cache_namespace, self.deadline).compile(
+                captured.graph.SerializeToString(), self.partitioner, self.memory_budget)
+        except (CaptureError, _native.Error) as error:
+            if self.fallback == "raise":
+                raise
+            self.stats["eager_fallbacks"] += 1
+            message = f"aotd: running eagerly: {error}"
+            if not self._warned:
+                self._warned = True
+                warnings.warn(message, RuntimeWarning, stacklevel=4)
+            else:
+                log.info("%s", message)
+            return None
+        self.stats["compiles"] += 1
+        self.stats["cache_hits"] += int(compiled.cache_hit)
+        self.stats["uploads"] += int(compiled.uploaded_graph)
+        return Step(compiled.artifact, captured.output_spec)
+
+
+def labelled_user_inputs(user_inputs):
+    return [(f"input:{i}", t) for i, t in enumerate(user_inputs)]
+
+
+class CompiledModule(torch.nn.Module):
+    """An nn.Module whose forward runs compiled. Its parameters and buffers
+    are the wrapped module's (`.module`), updated in place by optimizers and
+    by the compiled forward's write-backs."""
+
+    def __init__(self, module, **options):
+        super().__init__()
+        self.module = module
+        self._compilers = {}  # training flag -> Compiler
+        self._options = options
+
+    def _labelled_inputs(self, user_inputs):
+        return ([(f"param:{n}", p) for n, p in self.module.named_parameters()] +
+                [(f"buffer:{n}", b) for n, b in self.module.named_buffers()] +
+                labelled_user_inputs(user_inputs))
+
+    def _traceable(self):
+        names = ([n for n, _ in self.module.named_parameters()] +
+                 [n for n, _ in self.module.named_buffers()])
+
+        def run(*graph_inputs):
+            state = dict(zip(names, graph_inputs[:len(names)]))
+            return stateless.functional_call(self.module, state, tuple(graph_inputs[len(names):]))
+        return run
+
+    def compiler(self):
+        """The Compiler for the module's current mode (train or eval)."""
+        mode = self.module.training
+        if mode not in self._compilers:
+            self._compilers[mode] = Compiler(self._traceable(), self.module,
+                                             self._labelled_inputs, **self._options)
+        return self._compilers[mode]
+
+    @property
+    def stats(self):
+        """Counts summed over both modes."""
+        total = {}
+        for compiler in self._compilers.values():
+            for k, v in compiler.stats.items():
+                total[k] = total.get(k, 0) + v
+        return total
+
+    def forward(self, *inputs):
+        return self.compiler()(*inputs)
+
+
+class CompiledFunction:
+    """A function whose calls run compiled."""
+
+    def __init__(self, fn, **options):
+        self.fn = fn
+        self.compiler = Compiler(fn, fn, labelled_user_inputs, **options)
+
+    @property
+    def stats(self):
+        return dict(self.compiler.stats)
+
+    def __call__(self, *inputs):
+        return self.compiler(*inputs)
