@@ -10,7 +10,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libboost-graph-dev
   libopenblas-dev libopenblas0-openmp libsleef-dev libdlpack-dev
-  python3 python3-numpy
+  python3 python3-numpy python3-dev pybind11-dev
+  python3-torch python3-protobuf python3-pytest
   prometheus-cpp-dev openssl
 )
 
