@@ -37,6 +37,13 @@ def client_for(server, cache_namespace, deadline):
         return _clients[key]
 
 
+def reset():
+    """Drops the process's server connections and their loaded-artifact
+    caches; compiled objects keep the steps they already hold."""
+    with _clients_lock:
+        _clients.clear()
+
+
 class Step:
     """One loaded artifact and how its flat inputs and outputs map to the
     caller's."""
