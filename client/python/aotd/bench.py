@@ -58,12 +58,12 @@ def _step_fn(callable_, inputs, tangents):
     leaves = [t for t in inputs if t.requires_grad]
 
     def step():
-        for t in leaves:
-            t.grad = None
         outputs = callable_(*inputs)
         outputs = outputs if isinstance(outputs, tuple) else (outputs,)
         pairs = [(o, g) for o, g in zip(outputs, tangents) if g is not None]
         torch.autograd.backward([o for o, _ in pairs], [g for _, g in pairs])
+        for t in leaves:  # Gradients count in the step's peak, not before it.
+            t.grad = None
     return step
 
 
