@@ -75,5 +75,6 @@ def compile(fn_or_module, example_inputs, *, server="127.0.0.1:50051", partition
                         f"not {type(fn_or_module).__name__}")
     if isinstance(example_inputs, torch.Tensor):
         example_inputs = (example_inputs,)
-    compiler.step_for(compiler.labelled_inputs(tuple(example_inputs)))
+    example_inputs = tuple(example_inputs)
+    compiler.step_for(example_inputs, compiler.graph_inputs(example_inputs))
     return compiled

@@ -94,11 +94,12 @@ class _StepFunction(torch.autograd.Function):
 class Compiler:
     """Compiles `fn(*graph_inputs)` per signature and runs it.
 
-    `labelled_inputs(user_inputs)` returns the (label, tensor) graph inputs
-    for one call; `traceable(*graph_inputs)` is the function to capture;
-    `eager(*user_inputs)` is what runs when falling back."""
+    `graph_inputs(user_inputs)` returns the graph inputs of one call and
+    `labels(user_inputs)` their labels; `traceable(*graph_inputs)` is the
+    function to capture; `eager(*user_inputs)` is what runs when falling
+    back."""
 
-    def __init__(self, traceable, eager, labelled_inputs, *, server, partitioner,
+    def __init__(self, traceable, eager, graph_inputs, labels, *, server, partitioner,
                  memory_budget, fallback, cache_namespace, deadline):
         if partitioner not in PARTITIONERS:
             raise ValueError(f"partitioner must be one of {PARTITIONERS}, not {partitioner!r}")
@@ -108,7 +109,8 @@ class Compiler:
             raise ValueError(f"fallback must be one of {FALLBACKS}, not {fallback!r}")
         self.traceable = traceable
         self.eager = eager
-        self.labelled_inputs = labelled_inputs
+        self.graph_inputs = graph_inputs
+        self.labels = labels
         self.server = server
         self.partitioner = partitioner
         self.memory_budget = float(memory_budget)
@@ -121,9 +123,8 @@ class Compiler:
         self._lock = threading.Lock()
 
     def __call__(self, *user_inputs):
-        labelled = self.labelled_inputs(user_inputs)
-        graph_inputs = [t for _, t in labelled]
-        step = self.step_for(labelled)
+        graph_inputs = self.graph_inputs(user_inputs)
+        step = self.step_for(user_inputs, graph_inputs)
         if step is None:
             return self.eager(*user_inputs)
         if torch.is_grad_enabled() and any(t.requires_grad for t in graph_inputs):
@@ -132,14 +133,14 @@ class Compiler:
             outputs, _ = step.forward(graph_inputs)
         return pytree.tree_unflatten(list(outputs), step.output_spec)
 
-    def step_for(self, labelled):
+    def step_for(self, user_inputs, graph_inputs):
         """The Step for these inputs' signature, compiling it on first use;
         None when this signature runs eagerly."""
-        signature = tuple((t.dtype, tuple(t.shape), t.stride(), t.requires_grad)
-                          if isinstance(t, torch.Tensor) else (label, type(t))
-                          for label, t in labelled)
+        signature = tuple((t.dtype, t.shape, t.stride(), t.requires_grad)
+                          if isinstance(t, torch.Tensor) else type(t) for t in graph_inputs)
         with self._lock:
             if signature not in self.steps:
+                labelled = list(zip(self.labels(user_inputs), graph_inputs))
                 self.steps[signature] = self._compile(labelled)
             return self.steps[signature]
 
@@ -165,8 +166,8 @@ class Compiler:
         return Step(compiled.artifact, captured.output_spec)
 
 
-def labelled_user_inputs(user_inputs):
-    return [(f"input:{i}", t) for i, t in enumerate(user_inputs)]
+def user_input_labels(user_inputs):
+    return [f"input:{i}" for i in range(len(user_inputs))]
 
 
 class CompiledModule(torch.nn.Module):
@@ -180,10 +181,13 @@ class CompiledModule(torch.nn.Module):
         self._compilers = {}  # training flag -> Compiler
         self._options = options
 
-    def _labelled_inputs(self, user_inputs):
-        return ([(f"param:{n}", p) for n, p in self.module.named_parameters()] +
-                [(f"buffer:{n}", b) for n, b in self.module.named_buffers()] +
-                labelled_user_inputs(user_inputs))
+    def _graph_inputs(self, user_inputs):
+        return [*self.module.parameters(), *self.module.buffers(), *user_inputs]
+
+    def _labels(self, user_inputs):
+        return ([f"param:{n}" for n, _ in self.module.named_parameters()] +
+                [f"buffer:{n}" for n, _ in self.module.named_buffers()] +
+                user_input_labels(user_inputs))
 
     def _traceable(self):
         names = ([n for n, _ in self.module.named_parameters()] +
@@ -198,8 +202,8 @@ class CompiledModule(torch.nn.Module):
         """The Compiler for the module's current mode (train or eval)."""
         mode = self.module.training
         if mode not in self._compilers:
-            self._compilers[mode] = Compiler(self._traceable(), self.module,
-                                             self._labelled_inputs, **self._options)
+            self._compilers[mode] = Compiler(self._traceable(), self.module, self._graph_inputs,
+                                             self._labels, **self._options)
         return self._compilers[mode]
 
     @property
@@ -220,7 +224,7 @@ class CompiledFunction:
 
     def __init__(self, fn, **options):
         self.fn = fn
-        self.compiler = Compiler(fn, fn, labelled_user_inputs, **options)
+        self.compiler = Compiler(fn, fn, list, user_input_labels, **options)
 
     @property
     def stats(self):
