@@ -2,7 +2,8 @@
 writes it as an aotd.proto.Graph (proto/graph.proto, format version 1).
 
 Graph inputs are the parameters, then the buffers, then the user's tensor
-inputs, as AOTAutograd lifts them. Capture runs the function on copies of the
+inputs, as AOTAutograd lifts them, then the tensor constants the function
+creates (torch.tensor(...) in a forward), which every call passes again. Capture runs the function on copies of the
 inputs, so buffers the forward mutates (BatchNorm's running statistics) are
 left as they were.
 """
@@ -37,12 +38,14 @@ class CaptureError(ValueError):
 
 
 class Captured:
-    """A captured forward: `graph` (graph_pb2.Graph) and `output_spec`, the
-    pytree spec that rebuilds the function's result from the graph's
-    flat outputs."""
+    """A captured forward: `graph` (graph_pb2.Graph); `constants`, the
+    tensors of its last inputs, which follow the caller's; and
+    `output_spec`, the pytree spec that rebuilds the function's result from
+    the graph's flat outputs."""
 
-    def __init__(self, graph, output_spec):
+    def __init__(self, graph, constants, output_spec):
         self.graph = graph
+        self.constants = constants
         self.output_spec = output_spec
 
 
@@ -71,9 +74,14 @@ def capture(fn, labelled_inputs):
         return flat
 
     module = make_fx(flat_fn)(*[_copy(t) for t in originals])
+    constants = [n for n in module.graph.nodes if n.op == "get_attr"]
+    constant_values = [getattr(module, n.target) for n in constants]
+    for node, value in zip(constants, constant_values):
+        if not isinstance(value, torch.Tensor) or value.dtype not in _DTYPES:
+            raise CaptureError(f"constant {node.target} is not a tensor aotd supports")
     values = _record_values(module, [_copy(t) for t in originals])
-    graph = _to_proto(module.graph, labels, originals, values)
-    return Captured(graph, spec_box[-1])
+    graph = _to_proto(module.graph, labels, originals, constants, constant_values, values)
+    return Captured(graph, constant_values, spec_box[-1])
 
 
 def _copy(t):
@@ -115,11 +123,14 @@ def _meta(value, where):
                                 strides=list(value.stride()))
 
 
-def _to_proto(fx_graph, labels, originals, values):
+def _to_proto(fx_graph, labels, originals, constants, constant_values, values):
     graph = graph_pb2.Graph(format_version=FORMAT_VERSION)
     refs = {}  # fx node -> ValueRef it stands for.
     placeholders = [n for n in fx_graph.nodes if n.op == "placeholder"]
-    for node, label, t in zip(placeholders, labels, originals):
+    inputs = list(zip(placeholders, labels, originals)) + [
+        (node, f"constant:{node.target}", value)
+        for node, value in zip(constants, constant_values)]
+    for node, label, t in inputs:
         graph.inputs.add(name=node.name, label=label, meta=_meta(t, f"input {label}"),
                          requires_grad=t.requires_grad)
         refs[node] = graph_pb2.ValueRef(name=node.name)
@@ -159,7 +170,7 @@ def _to_proto(fx_graph, labels, originals, values):
         return arg
 
     for node in fx_graph.nodes:
-        if node.op == "placeholder":
+        if node.op in ("placeholder", "get_attr"):
             continue
         if node.op == "output":
             (flat,) = node.args

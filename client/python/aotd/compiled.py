@@ -48,16 +48,18 @@ class Step:
     """One loaded artifact and how its flat inputs and outputs map to the
     caller's."""
 
-    def __init__(self, artifact, output_spec):
+    def __init__(self, artifact, captured):
         self.artifact = artifact
-        self.output_spec = output_spec
+        self.constants = captured.constants  # Inputs after the caller's.
+        self.output_spec = captured.output_spec
         self.bool_outputs = [dtype == "bool" for _, dtype, _, _ in artifact.outputs]
         self.tangent_outputs = artifact.tangent_outputs
         self.grad_inputs = artifact.grad_inputs
 
     def forward(self, inputs):
         """Flat outputs and the saved activations; no autograd."""
-        capsules, saved = self.artifact.forward([to_dlpack(t.detach()) for t in inputs])
+        capsules, saved = self.artifact.forward(
+            [to_dlpack(t.detach()) for t in inputs] + [to_dlpack(t) for t in self.constants])
         outputs = [from_dlpack(c) for c in capsules]
         outputs = [o.view(torch.bool) if b else o for o, b in zip(outputs, self.bool_outputs)]
         return outputs, saved
@@ -163,7 +165,7 @@ class Compiler:
         self.stats["compiles"] += 1
         self.stats["cache_hits"] += int(compiled.cache_hit)
         self.stats["uploads"] += int(compiled.uploaded_graph)
-        return Step(compiled.artifact, captured.output_spec)
+        return Step(compiled.artifact, captured)
 
 
 def user_input_labels(user_inputs):

@@ -162,3 +162,17 @@ def test_server_killed_mid_training(own_server, fallback):
     assert compiled.stats == {"compiles": 1, "cache_hits": 0, "uploads": 1, "eager_fallbacks": 1}
     for (name, a), (_, b) in zip(model.state_dict().items(), reference.state_dict().items()):
         torch.testing.assert_close(a, b, msg=lambda m: f"{name}: {m}")
+
+
+def test_tensor_constants_become_inputs_read_at_each_call(server):
+    scale = torch.tensor([1.0, 2.0, 3.0])
+
+    def fn(x):
+        return (x * scale).sin()
+    x = torch.randn(3, requires_grad=True)
+    compiled = aotd.compile(fn, (x,), server=server.address, fallback="raise")
+    compiled(x).sum().backward()
+    torch.testing.assert_close(x.grad, scale * (x.detach() * scale).cos())
+    scale[0] = 10.0
+    torch.testing.assert_close(compiled(x), fn(x))
+    assert compiled.stats["compiles"] == 1
