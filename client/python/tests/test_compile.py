@@ -176,3 +176,15 @@ def test_tensor_constants_become_inputs_read_at_each_call(server):
     scale[0] = 10.0
     torch.testing.assert_close(compiled(x), fn(x))
     assert compiled.stats["compiles"] == 1
+
+
+def test_non_contiguous_inputs_compile_for_their_strides(server):
+    fn = lambda a: a.exp() * a.sum(dim=0)  # noqa: E731
+    compiled = aotd.compile(fn, (torch.randn(4, 3, requires_grad=True),),
+                            server=server.address, fallback="raise")
+    x = torch.randn(3, 4).t().detach().requires_grad_()
+    assert not x.is_contiguous()
+    compiled(x).sum().backward()
+    expected = torch.autograd.grad(fn(x).sum(), x)[0]
+    torch.testing.assert_close(x.grad, expected)
+    assert compiled.stats["compiles"] == 2
