@@ -1,5 +1,6 @@
 #include "compiler/partition/cost.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "compiler/ir/rewrite.h"
 #include "compiler/ops/op_def.h"
 #include "compiler/ops/registry.h"
@@ -29,6 +30,19 @@ double EstimateFlops(const ir::Graph& graph, const ir::Node& node) {
     ir::ForEachValue(arg, [&](ir::ValueId v) { in_elements += graph.type(v).NumElements(); });
   }
   return std::max(in_elements, out_elements);
+}
+
+double RecomputeBytes(const ir::Graph& graph, const ir::Node& node) {
+  static const auto* const kTranscendental = new absl::flat_hash_set<std::string>({
+      "aten.exp.default", "aten.log.default", "aten.log1p.default", "aten.sin.default",
+      "aten.cos.default", "aten.tanh.default", "aten.erf.default", "aten.sigmoid.default",
+      "aten.silu.default", "aten.gelu.default", "aten.gelu_backward.default",
+      "aten.silu_backward.default", "aten.elu.default", "aten.softplus.default",
+      "aten.softplus_backward.default", "aten.pow.Tensor_Tensor", "aten.pow.Scalar"});
+  if (!kTranscendental->contains(node.op)) return 0;
+  double bytes = 0;
+  for (ir::ValueId v : node.outputs) bytes += static_cast<double>(graph.type(v).ByteSize());
+  return kTranscendentalBytesPerByte * bytes;
 }
 
 }  // namespace aotd::partition

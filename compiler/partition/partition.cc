@@ -204,8 +204,11 @@ Cut DefaultCut(const JointAnalysis& a) {
   return cut;
 }
 
-// Min-cut strategy. `banned[v]`: v may not be recomputed (tied to the source).
-Cut MinCut(const JointAnalysis& a, const std::vector<std::string>& banned) {
+// Min-cut strategy. `banned[v]`: v may not be recomputed (tied to the
+// source). With `weigh_recompute`, recomputing a value also costs its
+// RecomputeBytes (an edge from the source that the cut crosses when the
+// backward recomputes it); without, only saved bytes count.
+Cut MinCut(const JointAnalysis& a, const std::vector<std::string>& banned, bool weigh_recompute) {
   using Traits = boost::adjacency_list_traits<boost::vecS, boost::vecS, boost::directedS>;
   using FlowGraph = boost::adjacency_list<
       boost::vecS, boost::vecS, boost::directedS,
@@ -242,7 +245,12 @@ Cut MinCut(const JointAnalysis& a, const std::vector<std::string>& banned) {
     ValueId id = static_cast<ValueId>(v);
     bool backward_only = a.depends_on_tangent(id) || (!a.forward_required(id) && !a.is_primal(id));
     if (a.is_tangent(id)) continue;
-    if (a.is_primal(id) || !banned[v].empty()) add_edge(source, in(id), kInf);
+    if (a.is_primal(id) || !banned[v].empty()) {
+      add_edge(source, in(id), kInf);
+    } else if (weigh_recompute && !backward_only) {
+      const double recompute = RecomputeBytes(g, *a.producer(id));
+      if (recompute > 0) add_edge(source, in(id), static_cast<int64_t>(recompute));
+    }
     if (backward_only) {
       add_edge(in(id), sink, kInf);
       continue;
@@ -297,6 +305,10 @@ Cut MinCut(const JointAnalysis& a, const std::vector<std::string>& banned) {
       cut.reasons.push_back("view of a graph input: saving it costs no new memory");
     } else if (!banned[v].empty()) {
       cut.reasons.push_back(banned[v]);
+    } else if (weigh_recompute && RecomputeBytes(g, *a.producer(id)) > 0) {
+      cut.reasons.push_back(absl::StrCat("minimum cut: ", a.producer(id)->op,
+                                         " evaluates a transcendental function: saving it costs "
+                                         "less than recomputing it"));
     } else {
       cut.reasons.push_back("minimum cut: cheaper to save than what recomputing it would keep alive");
     }
@@ -574,15 +586,16 @@ absl::StatusOr<Partitioned> Partition(const pipeline::Traced& traced, const Opti
     banned[v] = WhyNotRecomputable(analysis, id);
     if (!banned[v].empty()) candidates.push_back(id);
   }
-  Cut best = MinCut(analysis, banned);
+  Cut best = MinCut(analysis, banned, options.weigh_recompute);
   SaveBasesOfViews(analysis, best);
   if (options.memory_budget >= 1 || new_bytes(best) <= limit) {
     return Extract(analysis, std::move(best));
   }
 
-  // Over budget: keep banned (saved) the heavy values whose recomputation
-  // would cost the most work within the byte limit (a 0/1 knapsack), and
-  // recompute the rest; shrink the kept set until the cut fits.
+  // Over budget: only saved bytes count from here. Keep banned (saved) the
+  // heavy values whose recomputation would cost the most work within the
+  // byte limit (a 0/1 knapsack), and recompute the rest; shrink the kept set
+  // until the cut fits.
   std::vector<ValueId> kept = Knapsack(candidates, limit, [&](ValueId v) {
     return std::pair<double, double>(static_cast<double>(g.type(v).ByteSize()),
                                      EstimateFlops(g, *analysis.producer(v)));
@@ -592,7 +605,7 @@ absl::StatusOr<Partitioned> Partition(const pipeline::Traced& traced, const Opti
     for (ValueId v : kept) {
       budget_banned[v] = absl::StrCat(banned[v], "; kept within the memory budget");
     }
-    Cut cut_try = MinCut(analysis, budget_banned);
+    Cut cut_try = MinCut(analysis, budget_banned, /*weigh_recompute=*/false);
     SaveBasesOfViews(analysis, cut_try);
     if (new_bytes(cut_try) <= limit || kept.empty()) return Extract(analysis, std::move(cut_try));
     kept.pop_back();

@@ -11,8 +11,11 @@
 //     solved with Boost.Graph's max-flow. Cheap fusible ops (pointwise,
 //     views, cheap reductions) are recomputed; matmul, convolution and other
 //     heavy ops are not, nor reductions that shrink their input 4x or more.
-//     Saving a view saves its base. With a memory budget below 1, more is
-//     recomputed (heavy ops included) until the saved bytes fit.
+//     Recomputing a transcendental pointwise op (exp, tanh, erf, ...) costs
+//     its RecomputeBytes (cost.h), so the cut saves such a value when that
+//     is cheaper than recomputing it. Saving a view saves its base. With a
+//     memory budget below 1, more is recomputed (heavy ops included, and
+//     recomputation then costs nothing) until the saved bytes fit.
 //
 // Programs: forward(primals) -> (user outputs, write-backs, saved values);
 // backward(saved values, tangents) -> gradients. Deterministic; thread-safe
@@ -37,6 +40,9 @@ struct Options {
   // strategy saves. 1 is the runtime-optimal cut; 0 saves only inputs (and
   // views of them). Only kMinCut honours it.
   double memory_budget = 1.0;
+  // kMinCut: recomputing a transcendental op costs its RecomputeBytes. False
+  // counts saved bytes only (functorch's cost model: the least memory).
+  bool weigh_recompute = true;
 };
 
 struct SavedValue {

@@ -23,8 +23,9 @@ pipeline::Traced TraceText(const std::string& text) {
   return *t;
 }
 
-Partitioned PartitionOrDie(const pipeline::Traced& traced, Strategy strategy, double budget = 1.0) {
-  absl::StatusOr<Partitioned> p = Partition(traced, {strategy, budget});
+Partitioned PartitionOrDie(const pipeline::Traced& traced, Strategy strategy, double budget = 1.0,
+                           bool weigh_recompute = true) {
+  absl::StatusOr<Partitioned> p = Partition(traced, {strategy, budget, weigh_recompute});
   EXPECT_TRUE(p.ok()) << p.status();
   return *p;
 }
@@ -49,11 +50,33 @@ TEST(PartitionTest, ChainOfCosSavesOnlyTheInput) {
   %c = aten.cos.default(%b) : f32[16]
   return (%c)
 })");
-  Partitioned p = PartitionOrDie(t, Strategy::kMinCut);
+  Partitioned p = PartitionOrDie(t, Strategy::kMinCut, 1.0, /*weigh_recompute=*/false);
   EXPECT_EQ(SavedNames(p), std::vector<std::string>({"x"}));
   EXPECT_EQ(p.report.saved_new_storage_bytes, 0);
   Partitioned d = PartitionOrDie(t, Strategy::kDefault);
   EXPECT_EQ(d.report.saved_new_storage_bytes, 2 * 64);  // a and b.
+}
+
+TEST(PartitionTest, TranscendentalResultsAreSavedWhenRecomputingCostsMore) {
+  pipeline::Traced t = TraceText(R"(graph(%x: f32[16] requires_grad) {
+  %a = aten.cos.default(%x) : f32[16]
+  %b = aten.cos.default(%a) : f32[16]
+  %c = aten.cos.default(%b) : f32[16]
+  return (%c)
+})");
+  // The backward needs sin(x), sin(a), sin(b): recomputing a and b would
+  // evaluate two cosines, saving them costs their bytes.
+  Partitioned p = PartitionOrDie(t, Strategy::kMinCut);
+  std::vector<std::string> saved = SavedNames(p);
+  std::sort(saved.begin(), saved.end());
+  EXPECT_EQ(saved, std::vector<std::string>({"a", "b", "x"}));
+  for (const SavedValue& s : p.report.saved) {
+    if (s.name != "x") EXPECT_NE(s.reason.find("transcendental"), std::string::npos) << s.reason;
+  }
+  EXPECT_LE(p.report.saved_new_storage_bytes,
+            PartitionOrDie(t, Strategy::kDefault).report.saved_new_storage_bytes);
+  // A budget below 1 recomputes them again.
+  EXPECT_EQ(PartitionOrDie(t, Strategy::kMinCut, 0.5).report.saved_new_storage_bytes, 0);
 }
 
 TEST(PartitionTest, SumOfFourInputsSavesTheInputsOrTheirSum) {
@@ -66,7 +89,7 @@ TEST(PartitionTest, SumOfFourInputsSavesTheInputsOrTheirSum) {
   %c2 = aten.cos.default(%c1) : f32[16]
   return (%c2)
 })");
-  Partitioned p = PartitionOrDie(t, Strategy::kMinCut);
+  Partitioned p = PartitionOrDie(t, Strategy::kMinCut, 1.0, /*weigh_recompute=*/false);
   std::vector<std::string> saved = SavedNames(p);
   std::sort(saved.begin(), saved.end());
   bool inputs = saved == std::vector<std::string>({"a", "b", "c", "d"});
@@ -82,7 +105,7 @@ TEST(PartitionTest, MatmulOutputIsSavedNotRecomputed) {
   %t2 = aten.tanh.default(%t1) : f32[8,8]
   return (%t2)
 })");
-  Partitioned p = PartitionOrDie(t, Strategy::kMinCut);
+  Partitioned p = PartitionOrDie(t, Strategy::kMinCut, 1.0, /*weigh_recompute=*/false);
   bool saved_mm = false;
   for (int k = 0; k < p.num_saved; ++k) saved_mm = saved_mm || SavedOp(p, k) == "aten.mm.default";
   EXPECT_TRUE(saved_mm) << absl::StrJoin(SavedNames(p), ",");
@@ -131,7 +154,12 @@ TEST(PartitionTest, MemoryBudgetTradesMatmulsForMemory) {
     Partitioned p = PartitionOrDie(t, Strategy::kMinCut, k / 10.0);
     EXPECT_EQ(p.report.saved_new_storage_bytes, k * kMiB) << "budget " << k / 10.0;
   }
-  EXPECT_EQ(PartitionOrDie(t, Strategy::kMinCut, 1.0).report.saved_new_storage_bytes, 5 * kMiB);
+  EXPECT_EQ(PartitionOrDie(t, Strategy::kMinCut, 1.0, /*weigh_recompute=*/false)
+                .report.saved_new_storage_bytes,
+            5 * kMiB);
+  // Weighing the cosines saves them too, never more than the default does.
+  EXPECT_LE(PartitionOrDie(t, Strategy::kMinCut, 1.0).report.saved_new_storage_bytes,
+            10 * kMiB);
 }
 
 TEST(PartitionTest, RejectsABudgetOutsideZeroToOne) {
