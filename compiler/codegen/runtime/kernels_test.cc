@@ -1403,7 +1403,8 @@ TEST(KernelsHeaderTest, NoNameCanCollideWithGeneratedIdentifiers) {
        it != std::sregex_iterator(); ++it) {
     const std::string name = (*it)[1].str();
     EXPECT_TRUE(name[0] == '<' && name.find('/') == std::string::npos &&
-                (name.find('.') == std::string::npos || name == "<cblas.h>"))
+                (name.find('.') == std::string::npos || name == "<cblas.h>" ||
+                 name == "<xmmintrin.h>"))
         << "kernels.h includes " << name;
   }
 }
