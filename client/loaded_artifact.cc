@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -135,8 +136,25 @@ absl::Status CheckSpecs(const proto::Artifact& artifact) {
   return absl::OkStatus();
 }
 
+// Whether `strides` lay `shape` out densely without overlap: contiguous for
+// some order of the dimensions (size-1 dimensions ignored).
+bool IsDense(const std::vector<int64_t>& shape, const std::vector<int64_t>& strides) {
+  std::vector<std::pair<int64_t, int64_t>> dims;  // (stride, size), size > 1.
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 0) return true;
+    if (shape[d] > 1) dims.emplace_back(strides[d], shape[d]);
+  }
+  std::sort(dims.begin(), dims.end());
+  int64_t expected = 1;
+  for (const auto& [stride, size] : dims) {
+    if (stride != expected) return false;
+    expected *= size;
+  }
+  return true;
+}
+
 // Returns `tensor` if it can be passed where `meta` is expected, or a copy in
-// `meta`'s layout if only its strides differ and `meta` is contiguous.
+// `meta`'s layout if only its strides differ and `meta` is dense.
 absl::StatusOr<Tensor> PrepareArgument(const proto::TensorMeta& meta,
                                        const Tensor& tensor,
                                        absl::string_view label) {
@@ -147,7 +165,7 @@ absl::StatusOr<Tensor> PrepareArgument(const proto::TensorMeta& meta,
       (meta.dtype() == proto::BOOL && tensor.dtype() == proto::UINT8);
   if (dtype_ok && tensor.shape() == shape) {
     if (SameLayout(shape, strides, tensor.strides())) return tensor;
-    if (SameLayout(shape, strides, ContiguousStrides(shape))) {
+    if (IsDense(shape, strides)) {
       ASSIGN_OR_RETURN(Tensor copy, Tensor::Allocate(meta.dtype(), shape,
                                                      std::move(strides)));
       RETURN_IF_ERROR(CopyElements(tensor, copy));

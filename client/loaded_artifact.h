@@ -93,8 +93,9 @@ class LoadedArtifact {
   // Runs the forward on `inputs` (one per Artifact.inputs entry).
   // Each input must have the spec's dtype and shape; a uint8 tensor is
   // accepted for a bool spec. Its strides must match the spec's (strides of
-  // size-1 dimensions are ignored); if they do not and the spec is
-  // contiguous, the input is copied into a contiguous buffer first.
+  // size-1 dimensions are ignored); if they do not and the spec's layout is
+  // dense (contiguous for some order of the dimensions), the input is copied
+  // into a buffer of the spec's layout first.
   // Afterwards, each write-back result is copied into the memory of the input
   // it mutates, honouring that tensor's own strides (the caller's tensor, not
   // a copy). Inputs are otherwise only read.
