@@ -186,6 +186,9 @@ void AddUnaryMath(SampleTable& t) {
       {"aten.cos.default", -3, 3, true, Ints::kSigned},
       {"aten.tanh.default", -2, 2, true, Ints::kSigned},
       {"aten.erf.default", -2, 2, true, Ints::kSigned},
+      {"aten.expm1.default", -2, 2, true, Ints::kSigned},
+      {"aten.sign.default", -2, 2, true, Ints::kSigned},
+      {"aten.lift_fresh_copy.default", -2, 2, true, Ints::kSigned},
       {"aten.sigmoid.default", -3, 3, true, Ints::kSigned},
       {"aten.relu.default", -2, 2, true, Ints::kSigned},
       {"aten.silu.default", -3, 3, false, Ints::kIndex},
@@ -218,6 +221,15 @@ void AddUnaryMath(SampleTable& t) {
   t.Add("aten.softplus.default", {T(kF32, t.Shape(2))}, {X(0), F(2), F(1)}, "beta 2, threshold 1");
   t.Add("aten.logical_not.default", {Transposed(kF32, t.Shape(2))}, {X(0)}, "float32").Range(-1, 1);
   t.Add("aten.logical_not.default", {T(kBool, t.Shape(3))}, {X(0)}, "bool");
+  t.Add("aten.sign.default", {T(kBool, t.Shape(2))}, {X(0)}, "bool");
+  t.Add("aten.bitwise_not.default", {T(kBool, t.Shape(3))}, {X(0)}, "bool");
+  t.Add("aten.bitwise_not.default", {Transposed(kI32, t.Shape(2))}, {X(0)}, "int32, non-contiguous")
+      .Range(-4, 4)
+      .Integers(Ints::kSigned);
+  t.Add("aten.bitwise_not.default", {T(kI64, t.Shape(2))}, {X(0)}, "int64")
+      .Range(-4, 4)
+      .Integers(Ints::kSigned);
+  t.Add("aten.bitwise_not.default", {T(kU8, t.Shape(2))}, {X(0)}, "uint8").Range(0, 200);
   t.Add("aten.logical_not.default", {T(kI64, t.Shape(1))}, {X(0)}, "int64")
       .Range(-2, 2)
       .Integers(Ints::kSigned);

@@ -164,6 +164,7 @@ const absl::flat_hash_map<std::string, Lowering>& Table() {
          return absl::StrCat("(", t, ")((", v, " > 0) - (", v, " < 0))");
        }},
       {"aten.exp.default", [](const Element& e) { return Call("std::exp", e.x(0)); }},
+      {"aten.expm1.default", [](const Element& e) { return Call("std::expm1", e.x(0)); }},
       {"aten.log.default", [](const Element& e) { return Call("std::log", e.x(0)); }},
       {"aten.log1p.default", [](const Element& e) { return Call("std::log1p", e.x(0)); }},
       {"aten.sqrt.default", [](const Element& e) { return Call("std::sqrt", e.x(0)); }},

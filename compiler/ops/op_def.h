@@ -123,7 +123,9 @@ class DerivativeContext {
 // for the tensor inputs that have one; inputs left out get none.
 using DerivativeFn = std::function<Grads(DerivativeContext&)>;
 
-// Emits an equivalent of `node` in simpler ops; returns one value per output.
+// Emits an equivalent of `node` in simpler ops; returns one value per
+// output, of the output's dtype and shape. The node's arguments are values
+// of the builder's graph; its outputs are not (use the builder's types).
 using DecomposeFn =
     std::function<std::vector<ir::ValueId>(GraphBuilder&, const ir::Node& node)>;
 

@@ -2,7 +2,7 @@
 // ops, and dtype conversion and copies.
 //
 // Results are new contiguous tensors, except for the in-place ops (relu_,
-// add_, mul_, copy_), whose result has self's type and whose kernels compute
+// sigmoid_, add_, mul_, div_, copy_...), whose result has self's type and whose kernels compute
 // self's new value functionally, and to.dtype when it returns self. Kernels
 // cast their operands to the dtype PyTorch computes in, compute in double,
 // round once to the result dtype, and keep IEEE inf/NaN behaviour (a
@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -500,6 +501,45 @@ void DefineUnaryMath(OpRegistry& r) {
       .Infer(BoolOfInput)
       .Kernel(Unary([](double x) -> double { return x == 0; }))
       .NonDifferentiable();
+
+  // sign is sgn for real dtypes, bool included; its gradient is zero.
+  OpDefiner(r, "sign(Tensor self) -> Tensor", OpKind::kPointwise)
+      .Infer(SameAsInput)
+      .Kernel(Unary(Sign))
+      .Derivative([](DerivativeContext&) -> Grads { return {}; })
+      .Decompose([](B& b, const ir::Node& node) -> std::vector<ValueId> {
+        return {b.Op("aten.sgn.default", {node.args[0]})};
+      });
+
+  OpDefiner(r, "expm1(Tensor self) -> Tensor", OpKind::kPointwise)
+      .Infer(FloatOfInput)
+      .Kernel(Unary([](double x) { return std::expm1(x); }))
+      .Derivative([](DerivativeContext& c) -> Grads {
+        return {{0, c.b.Mul(c.grad(0), c.b.AddScalar(c.output(0), 1))}};
+      });
+
+  // ~x for integers (-1 - x, or 255 - x for uint8), logical not for bool.
+  OpDefiner(r, "bitwise_not(Tensor self) -> Tensor", OpKind::kPointwise)
+      .Infer([](const TypeCall& call) -> Types {
+        DType d = call.tensor(0).dtype;
+        if (ir::IsFloatingPoint(d)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "bitwise_not is only supported for integer and bool tensors, got ", ir::DTypeName(d)));
+        }
+        return SameAsInput(call);
+      })
+      .Kernel(UnaryWith([](const KernelCall& call, double x) -> double {
+        DType d = call.tensor(0).dtype;
+        if (d == DType::kBool) return x == 0;
+        return d == DType::kUInt8 ? 255 - x : -1 - x;
+      }))
+      .NonDifferentiable()
+      .Decompose([](B& b, const ir::Node& node) -> std::vector<ValueId> {
+        DType d = b.type(node.args[0].AsValue()).dtype;
+        if (d == DType::kBool) return {b.Op("aten.logical_not.default", {node.args[0]})};
+        int64_t all_ones = d == DType::kUInt8 ? 255 : -1;
+        return {b.Op("aten.rsub.Scalar", {node.args[0], Argument::Int(all_ones)})};
+      });
 }
 
 // Where clamp passes self through (min <= self <= max, for the bounds
@@ -1303,6 +1343,62 @@ void DefineConversions(OpRegistry& r) {
       });
 }
 
+// The types of a pure op's call on the tensors of `call` (each typed
+// contiguous): what an in-place kernel needs to run the pure kernel.
+absl::StatusOr<std::vector<TensorType>> PureTypes(const OpDef& pure, const KernelCall& call) {
+  std::vector<Argument> args;
+  std::map<ValueId, TensorType> types;
+  for (int i = 0; i < call.size(); ++i) {
+    args.push_back(call.arg(i));
+    if (call.IsTensor(i)) {
+      types[call.arg(i).AsValue()] = TensorType::Contiguous(call.tensor(i).dtype, call.tensor(i).shape);
+    }
+  }
+  return pure.infer(TypeCall(args, [&](ValueId v) -> const TensorType& { return types.at(v); }));
+}
+
+// An in-place op (self is argument 0) whose new value is `pure`'s result
+// (pure being already in `r`, with the same arguments) converted to self's
+// dtype. As in ATen, the result must have self's shape and its dtype must
+// cast to self's (sigmoid_ of an integer tensor fails). The
+// functionalization pass rewrites it to `pure` before autograd.
+void DefineInPlace(OpRegistry& r, absl::string_view signature, absl::string_view pure_op) {
+  const OpDef* pure = r.Find(pure_op);
+  OpDefiner(r, signature, OpKind::kPointwise)
+      .Infer([pure](const TypeCall& call) -> Types {
+        const TensorType& self = call.tensor(0);
+        ASSIGN_OR_RETURN(std::vector<TensorType> types, pure->infer(call));
+        if (types[0].shape != self.shape) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("output with shape ", ShapeString(self.shape),
+                           " doesn't match the broadcast shape ", ShapeString(types[0].shape)));
+        }
+        if (!CanCast(types[0].dtype, self.dtype)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("result type ", ir::DTypeName(types[0].dtype),
+                           " can't be cast to the desired output type ", ir::DTypeName(self.dtype)));
+        }
+        return std::vector<TensorType>{self};
+      })
+      .Kernel([pure](const KernelCall& call, const std::vector<TensorType>& results) -> Values {
+        ASSIGN_OR_RETURN(std::vector<TensorType> types, PureTypes(*pure, call));
+        ASSIGN_OR_RETURN(std::vector<HostTensor> values, pure->kernel(call, types));
+        return std::vector<HostTensor>{values[0].Cast(results[0].dtype)};
+      });
+}
+
+void DefineInPlaceOps(OpRegistry& r) {
+  DefineInPlace(r, "sigmoid_(Tensor(a!) self) -> Tensor(a!)", "aten.sigmoid.default");
+  DefineInPlace(r, "tanh_(Tensor(a!) self) -> Tensor(a!)", "aten.tanh.default");
+  DefineInPlace(r, "add_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)",
+                "aten.add.Scalar");
+  DefineInPlace(r, "sub_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)",
+                "aten.sub.Tensor");
+  DefineInPlace(r, "mul_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)", "aten.mul.Scalar");
+  DefineInPlace(r, "div_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", "aten.div.Tensor");
+  DefineInPlace(r, "div_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)", "aten.div.Scalar");
+}
+
 }  // namespace
 
 absl::Status RegisterPointwiseOps(OpRegistry& registry) {
@@ -1313,6 +1409,7 @@ absl::Status RegisterPointwiseOps(OpRegistry& registry) {
   DefineComparisons(registry);
   DefineActivationBackward(registry);
   DefineConversions(registry);
+  DefineInPlaceOps(registry);
   return absl::OkStatus();
 }
 

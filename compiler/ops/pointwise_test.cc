@@ -58,6 +58,9 @@ TEST(PointwiseGradientTest, UnaryMath) {
       {"aten.tanh.default", Make({Transposed(kF64, {2, 3})}, {X(0)})},
       {"aten.sigmoid.default", Make({Transposed(kF64, {2, 3})}, {X(0)})},
       {"aten.erf.default", Make({Transposed(kF64, {2, 3})}, {X(0)})},
+      {"aten.expm1.default", Make({Transposed(kF64, {2, 3})}, {X(0)})},
+      {"aten.sign.default", Make({Transposed(kF64, {2, 3})}, {X(0)})},
+      {"aten.lift_fresh_copy.default", Make({Transposed(kF64, {2, 3})}, {X(0)})},
   });
 }
 
@@ -418,6 +421,58 @@ TEST(PointwiseKernelTest, InPlaceOpsComputeTheNewValue) {
                kI32, {2, 2}, {1, -2, 1, -2});
   ExpectValues(EvaluateOne("aten.fill.Scalar", {Values(kI64, {3}, {1, 2, 3})}, {X(0), F(2.5)}),
                kI64, {3}, {2, 2, 2});
+}
+
+TEST(PointwiseKernelTest, InPlaceFormsOfPureOps) {
+  HostTensor x = Values(kF32, {3}, {-1, 0, 2});
+  ExpectValues(EvaluateOne("aten.sigmoid_.default", {x}, {X(0)}), kF32, {3},
+               {1 / (1 + std::exp(1.0)), 0.5, 1 / (1 + std::exp(-2.0))});
+  ExpectValues(EvaluateOne("aten.tanh_.default", {x}, {X(0)}), kF32, {3},
+               {std::tanh(-1.0), 0, std::tanh(2.0)});
+  ExpectValues(EvaluateOne("aten.div_.Scalar", {x}, {X(0), I(4)}), kF32, {3}, {-0.25, 0, 0.5});
+  ExpectValues(EvaluateOne("aten.div_.Tensor", {x, Values(kF64, {1}, {2})}, {X(0), X(1)}), kF32,
+               {3}, {-0.5, 0, 1});
+  ExpectValues(EvaluateOne("aten.mul_.Scalar", {Values(kI64, {2}, {3, -2})}, {X(0), I(3)}), kI64,
+               {2}, {9, -6});
+  ExpectValues(EvaluateOne("aten.add_.Scalar", {x}, {X(0), F(1.5), I(2)}), kF32, {3}, {2, 3, 5});
+  ExpectValues(EvaluateOne("aten.sub_.Tensor", {x, Values(kF32, {1}, {1})}, {X(0), X(1)}), kF32,
+               {3}, {-2, -1, 1});
+  HostTensor t = EvaluateOne("aten.transpose_.default", {Values(kI64, {2, 2}, {1, 2, 3, 4})},
+                             {X(0), I(0), I(1)});
+  ExpectValues(t, kI64, {2, 2}, {1, 3, 2, 4});
+}
+
+TEST(PointwiseKernelTest, SignExpm1AndBitwiseNot) {
+  ExpectValues(EvaluateOne("aten.sign.default", {Values(kF64, {4}, {-2, 0, 3, kNaN})}, {X(0)}),
+               kF64, {4}, {-1, 0, 1, 0});
+  ExpectValues(EvaluateOne("aten.sign.default", {Values(kBool, {2}, {0, 1})}, {X(0)}), kBool, {2},
+               {0, 1});
+  ExpectValues(EvaluateOne("aten.expm1.default", {Values(kI64, {2}, {0, 1})}, {X(0)}), kF32, {2},
+               {0, static_cast<float>(std::expm1(1.0))});
+  ExpectValues(EvaluateOne("aten.bitwise_not.default", {Values(kI32, {3}, {0, 5, -1})}, {X(0)}),
+               kI32, {3}, {-1, -6, 0});
+  ExpectValues(EvaluateOne("aten.bitwise_not.default", {Values(ir::DType::kUInt8, {2}, {0, 200})},
+                           {X(0)}),
+               ir::DType::kUInt8, {2}, {255, 55});
+  ExpectValues(EvaluateOne("aten.bitwise_not.default", {Values(kBool, {2}, {0, 1})}, {X(0)}), kBool,
+               {2}, {1, 0});
+  ExpectValues(EvaluateOne("aten.lift_fresh_copy.default", {Values(kI64, {2}, {7, 8})}, {X(0)}),
+               kI64, {2}, {7, 8});
+}
+
+TEST(PointwiseInferTest, InPlaceAndBitwiseErrors) {
+  EXPECT_THAT(ErrorOf("aten.sigmoid_.default", Make({T(kI64, {3})}, {X(0)})),
+              HasSubstr("can't be cast to the desired output type"));
+  EXPECT_THAT(ErrorOf("aten.div_.Scalar", Make({T(kI32, {3})}, {X(0), I(2)})),
+              HasSubstr("can't be cast"));
+  EXPECT_THAT(ErrorOf("aten.sub_.Tensor", Make({T(kF32, {3}), T(kF32, {2, 3})}, {X(0), X(1)})),
+              HasSubstr("doesn't match the broadcast shape"));
+  EXPECT_THAT(ErrorOf("aten.bitwise_not.default", Make({T(kF32, {3})}, {X(0)})),
+              HasSubstr("integer and bool"));
+  EXPECT_EQ(InferOne("aten.mul_.Scalar", Make({Transposed(kF32, {2, 3})}, {X(0), F(0.5)})),
+            Transposed(kF32, {2, 3}));
+  EXPECT_EQ(InferOne("aten.transpose_.default", Make({T(kF32, {2, 3})}, {X(0), I(0), I(1)})).shape,
+            Dims({3, 2}));
 }
 
 TEST(PointwiseKernelTest, Conversions) {

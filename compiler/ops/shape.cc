@@ -572,6 +572,12 @@ void DefinePermutations(OpRegistry& r) {
         return {{0, c.b.Op("aten.transpose.int", {V::V(c.grad(0)), c.arg(1), c.arg(2)})}};
       });
 
+  // In place: self becomes its transpose (shape and strides, not data). The
+  // functionalization pass makes it transpose.int.
+  OpDefiner(r, "transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)", OpKind::kView)
+      .Infer(ViewInfer(transpose))
+      .Kernel(ViewKernel(transpose));
+
   auto permute = [](const TensorType& self, const auto& call) {
     return PermuteGeometry(self, call.Ints(1));
   };
@@ -811,6 +817,21 @@ void DefineCopies(OpRegistry& r) {
       })
       .Kernel(SameValues)
       .Derivative([](DerivativeContext& c) -> Grads { return {{0, c.grad(0)}}; });
+
+  // make_fx's copy of a tensor constant (torch.tensor(...)): a clone.
+  OpDefiner(r, "lift_fresh_copy(Tensor self) -> Tensor", OpKind::kPointwise)
+      .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
+        const OpDef* clone = OpRegistry::Global().Find("aten.clone.default");
+        std::vector<Argument> args = {call.arg(0), Argument::None()};
+        return clone->infer(TypeCall(args, [&call](ir::ValueId) -> const TensorType& {
+          return call.tensor(0);
+        }));
+      })
+      .Kernel(SameValues)
+      .Derivative([](DerivativeContext& c) -> Grads { return {{0, c.grad(0)}}; })
+      .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ir::ValueId> {
+        return {b.Op("aten.clone.default", {node.args[0]})};
+      });
 
   DefineTriangle(r, "tril(Tensor self, int diagonal=0) -> Tensor", "tril",
                  [](int64_t row, int64_t col, int64_t k) { return col - row <= k; });

@@ -17,12 +17,29 @@ using ir::Argument;
 using ir::ValueId;
 using ops::GraphBuilder;
 
-// "aten.add_.Tensor" -> "aten.add.Tensor"; "" if the name is not in-place.
-std::string PureForm(const std::string& op) {
+// The pure form of in-place op `def`: its name without the trailing
+// underscore ("aten.add_.Tensor" -> "aten.add.Tensor") or, where ATen names
+// that overload differently (transpose_.default, transpose.int), the op of
+// that base name whose arguments have the same types. "" if there is none.
+std::string PureForm(const ops::OpDef& def) {
+  const std::string& op = def.schema.name;
   size_t first = op.find('.');
   size_t second = op.find('.', first + 1);
   if (first == std::string::npos || second == std::string::npos || op[second - 1] != '_') return "";
-  return op.substr(0, second - 1) + op.substr(second);
+  std::string base = op.substr(0, second - 1);
+  std::string same_overload = base + op.substr(second);
+  if (ops::OpRegistry::Global().Find(same_overload) != nullptr) return same_overload;
+  for (const ops::OpDef* other : ops::OpRegistry::Global().All()) {
+    const std::string& name = other->schema.name;
+    if (name.compare(0, base.size() + 1, base + ".") != 0) continue;
+    if (other->schema.args.size() != def.schema.args.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < def.schema.args.size(); ++i) {
+      same = same && other->schema.args[i].type == def.schema.args[i].type;
+    }
+    if (same) return name;
+  }
+  return "";
 }
 
 class Functionalizer {
@@ -74,8 +91,8 @@ class Functionalizer {
       // copy_ keeps self's values only through src: make it a fresh value.
       if (updated == src) updated = b_.Op("aten.clone.default", {GraphBuilder::V(src)});
     } else {
-      std::string pure = PureForm(node.op);
-      if (pure.empty() || ops::OpRegistry::Global().Find(pure) == nullptr) {
+      std::string pure = PureForm(def);
+      if (pure.empty()) {
         return absl::InvalidArgumentError(
             absl::StrCat(ir::DescribeNode(node), ": in-place op without a pure form"));
       }
@@ -88,7 +105,17 @@ class Functionalizer {
       updated = b_.Cast(updated, out_.graph.type(target).dtype);
     }
     if (!b_.ok()) return b_.status();
-    RETURN_IF_ERROR(Assign(node, node.args[mutated].AsValue(), updated));
+    if (def.kind == ops::OpKind::kView) {
+      // transpose_ changes self's shape and strides, not its data: later
+      // uses see the view. A caller's tensor cannot change that way.
+      if (input_of_.count(target) > 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            ir::DescribeNode(node), ": in-place change of a graph input's shape is not supported"));
+      }
+      map_.Set(node.args[mutated].AsValue(), updated);
+    } else {
+      RETURN_IF_ERROR(Assign(node, node.args[mutated].AsValue(), updated));
+    }
     for (ValueId v : node.outputs) map_.Set(v, updated);
     return absl::OkStatus();
   }

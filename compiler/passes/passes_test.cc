@@ -2,6 +2,7 @@
 #include "compiler/passes/cse.h"
 #include "compiler/passes/autograd.h"
 #include "compiler/passes/dce.h"
+#include "compiler/passes/decompose.h"
 #include "compiler/passes/functionalize.h"
 #include "gtest/gtest.h"
 
@@ -110,6 +111,71 @@ TEST(FunctionalizeTest, TrainingBatchNormUpdatesRunningStatistics) {
   ASSERT_EQ(f->graph.outputs().size(), 3u);
   std::string text = ir::PrintGraph(f->graph);
   EXPECT_NE(text.find("aten.var.correction(%x, [0, 2, 3], 1, false)"), std::string::npos) << text;
+}
+
+TEST(FunctionalizeTest, InPlaceOpsFindTheirPureForms) {
+  ir::Graph g = Parse(R"(graph(
+  %x: f32[2,3] requires_grad,
+  %h: f32[3,2]
+) {
+  %e = aten.exp.default(%x) : f32[2,3]
+  %s = aten.sigmoid_.default(%e) : f32[2,3]
+  %t = aten.transpose_.default(%e, 0, 1) : f32[3,2]
+  %d = aten.div_.Scalar(%h, 2) : f32[3,2]
+  %y = aten.sub_.Tensor(%e, %d, 1) : f32[3,2]
+  return (%y)
+}
+)");
+  absl::StatusOr<FunctionalGraph> f = Functionalize(g);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->write_back_inputs, std::vector<int>({1}));
+  std::string text = ir::PrintGraph(f->graph);
+  // transpose_ has no transpose.default: its pure form is transpose.int.
+  EXPECT_NE(text.find("aten.transpose.int(%sigmoid, 0, 1)"), std::string::npos) << text;
+  EXPECT_NE(text.find("aten.div.Scalar(%h, 2)"), std::string::npos) << text;
+  EXPECT_NE(text.find("aten.sub.Tensor(%transpose, %div, 1)"), std::string::npos) << text;
+}
+
+TEST(FunctionalizeTest, TransposeOfAnInputInPlaceIsAnError) {
+  ir::Graph g = Parse(R"(graph(
+  %x: f32[2,3]
+) {
+  %t = aten.transpose_.default(%x, 0, 1) : f32[3,2]
+  return (%t)
+}
+)");
+  absl::StatusOr<FunctionalGraph> f = Functionalize(g);
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(DecomposeTest, ReplacesCompositeOpsUntilNoneIsLeft) {
+  ir::Graph g = Parse(R"(graph(
+  %x: f32[4],
+  %n: i32[4]
+) {
+  %c = aten.lift_fresh_copy.default(%x) : f32[4]
+  %s = aten.sign.default(%c) : f32[4]
+  %b = aten.bitwise_not.default(%n) : i32[4]
+  return (%s, %b)
+}
+)");
+  absl::StatusOr<bool> changed = Decompose(g);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_TRUE(*changed);
+  EXPECT_EQ(ir::PrintGraph(g), R"(graph(
+  %x: f32[4],
+  %n: i32[4]
+) {
+  %clone = aten.clone.default(%x, None) : f32[4]
+  %sgn = aten.sgn.default(%clone) : f32[4]
+  %rsub = aten.rsub.Scalar(%n, -1, 1) : i32[4]
+  return (%sgn, %rsub)
+}
+)");
+  changed = Decompose(g);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_FALSE(*changed);
 }
 
 TEST(AutogradTest, GradientsOfAValueUsedTwiceAccumulate) {

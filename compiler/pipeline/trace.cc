@@ -4,6 +4,7 @@
 #include "compiler/ops/verify.h"
 #include "compiler/passes/cse.h"
 #include "compiler/passes/dce.h"
+#include "compiler/passes/decompose.h"
 #include "compiler/passes/functionalize.h"
 
 namespace aotd::pipeline {
@@ -17,6 +18,7 @@ absl::StatusOr<Traced> Trace(const ir::Graph& forward) {
                    passes::BuildJointGraph(functional.graph, functional.num_user_outputs));
   traced.num_user_outputs = functional.num_user_outputs;
   traced.write_back_inputs = functional.write_back_inputs;
+  RETURN_IF_ERROR(passes::Decompose(traced.joint.graph).status());
   passes::EliminateCommonSubexpressions(traced.joint.graph);
   passes::EliminateDeadCode(traced.joint.graph);
   return traced;

@@ -1,5 +1,6 @@
 // The tracing stage: from an imported forward graph to the joint
-// forward/backward graph. Functionalize, autograd, then DCE and CSE.
+// forward/backward graph. Functionalize, autograd, decompose, then DCE and
+// CSE.
 #ifndef AOTD_COMPILER_PIPELINE_TRACE_H_
 #define AOTD_COMPILER_PIPELINE_TRACE_H_
 
