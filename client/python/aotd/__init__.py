@@ -44,14 +44,20 @@ InvalidArgument = _native.InvalidArgument  # The server or runtime refused an in
 __all__ = ["compile", "Error", "ServerUnavailable", "InvalidArgument", "CaptureError"]
 
 
-def compile(fn_or_module, example_inputs, *, server="127.0.0.1:50051", partitioner="min_cut",
-            memory_budget=1.0, fallback="eager", cache_namespace="", deadline=300.0):
+def compile(fn_or_module, example_inputs, *, example_kwargs=None, server="127.0.0.1:50051",
+            partitioner="min_cut", memory_budget=1.0, fallback="eager", cache_namespace="",
+            deadline=300.0):
     """Compiles `fn_or_module` for `example_inputs` (a tensor or a sequence of
-    tensors) on the aotd server at `server` ("HOST:PORT") and returns a
-    callable with the same signature: a CompiledModule (an nn.Module sharing
-    the module's parameters and buffers) for a module, a CompiledFunction
-    otherwise. Calls with other input shapes, dtypes or strides compile again
-    (a cache hit once the server has seen them).
+    arguments; `example_kwargs` for keyword arguments) on the aotd server at
+    `server` ("HOST:PORT") and returns a callable with the same signature: a
+    CompiledModule (an nn.Module sharing the module's parameters and
+    buffers) for a module, a CompiledFunction otherwise.
+
+    Tensor arguments (also inside tuples, lists and dicts) become graph
+    inputs; other arguments (numbers, None, strings) are fixed in the graph.
+    Calls whose tensors differ in shape, dtype, strides or requires_grad, or
+    whose other arguments differ, compile again (a cache hit once the server
+    has seen them).
 
     partitioner: "min_cut" (recompute cheap ops in the backward) or "default".
     memory_budget: 0..1, the share of the saved activations to keep.
@@ -75,6 +81,5 @@ def compile(fn_or_module, example_inputs, *, server="127.0.0.1:50051", partition
                         f"not {type(fn_or_module).__name__}")
     if isinstance(example_inputs, torch.Tensor):
         example_inputs = (example_inputs,)
-    example_inputs = tuple(example_inputs)
-    compiler.step_for(example_inputs, compiler.graph_inputs(example_inputs))
+    compiler.step_for(tuple(example_inputs), example_kwargs or {})
     return compiled

@@ -94,14 +94,17 @@ class _StepFunction(torch.autograd.Function):
 
 
 class Compiler:
-    """Compiles `fn(*graph_inputs)` per signature and runs it.
+    """Compiles calls of a function per signature and runs them.
 
-    `graph_inputs(user_inputs)` returns the graph inputs of one call and
-    `labels(user_inputs)` their labels; `traceable(*graph_inputs)` is the
-    function to capture; `eager(*user_inputs)` is what runs when falling
-    back."""
+    The function is `call(state, args, kwargs)`, where `state` is the list of
+    tensors `state()` returns (a module's parameters and buffers, lifted to
+    the first graph inputs; labelled by `state_labels()`). The tensors among
+    the call's arguments (args and kwargs, nested in tuples, lists and dicts)
+    follow them as graph inputs; other arguments (numbers, None, strings)
+    are part of the signature and fixed in the graph. `eager(*args,
+    **kwargs)` is what runs when falling back."""
 
-    def __init__(self, traceable, eager, graph_inputs, labels, *, server, partitioner,
+    def __init__(self, call, state, state_labels, eager, *, server, partitioner,
                  memory_budget, fallback, cache_namespace, deadline):
         if partitioner not in PARTITIONERS:
             raise ValueError(f"partitioner must be one of {PARTITIONERS}, not {partitioner!r}")
@@ -109,10 +112,10 @@ class Compiler:
             raise ValueError(f"memory_budget must be in [0, 1], not {memory_budget!r}")
         if fallback not in FALLBACKS:
             raise ValueError(f"fallback must be one of {FALLBACKS}, not {fallback!r}")
-        self.traceable = traceable
+        self.call = call
+        self.state = state
+        self.state_labels = state_labels
         self.eager = eager
-        self.graph_inputs = graph_inputs
-        self.labels = labels
         self.server = server
         self.partitioner = partitioner
         self.memory_budget = float(memory_budget)
@@ -124,52 +127,79 @@ class Compiler:
         self._warned = False
         self._lock = threading.Lock()
 
-    def __call__(self, *user_inputs):
-        graph_inputs = self.graph_inputs(user_inputs)
-        step = self.step_for(user_inputs, graph_inputs)
+    def __call__(self, *args, **kwargs):
+        step, graph_inputs = self.step_for(args, kwargs)
         if step is None:
-            return self.eager(*user_inputs)
+            return self.eager(*args, **kwargs)
         if torch.is_grad_enabled() and any(t.requires_grad for t in graph_inputs):
             outputs = _StepFunction.apply(step, *graph_inputs)
         else:
             outputs, _ = step.forward(graph_inputs)
         return pytree.tree_unflatten(list(outputs), step.output_spec)
 
-    def step_for(self, user_inputs, graph_inputs):
-        """The Step for these inputs' signature, compiling it on first use;
-        None when this signature runs eagerly."""
-        signature = tuple((t.dtype, t.shape, t.stride(), t.requires_grad)
-                          if isinstance(t, torch.Tensor) else type(t) for t in graph_inputs)
+    def step_for(self, args, kwargs):
+        """(the Step for this call's signature, compiled on first use, or None
+        when it runs eagerly; the call's graph inputs)."""
+        leaves, spec = pytree.tree_flatten((args, kwargs))
+        tensors = [leaf for leaf in leaves if isinstance(leaf, torch.Tensor)]
+        graph_inputs = self.state() + tensors
+        statics = tuple(None if isinstance(leaf, torch.Tensor) else (type(leaf), leaf)
+                        for leaf in leaves)
+        signature = (repr(spec), statics,
+                     tuple((t.dtype, t.shape, t.stride(), t.requires_grad) for t in graph_inputs))
+        try:
+            hash(statics)
+        except TypeError:
+            kinds = sorted({type(leaf).__name__ for leaf in leaves
+                            if not isinstance(leaf, torch.Tensor)})
+            return self._cannot_compile(CaptureError(
+                f"arguments must be tensors or hashable values; got {', '.join(kinds)}")), \
+                graph_inputs
         with self._lock:
             if signature not in self.steps:
-                labelled = list(zip(self.labels(user_inputs), graph_inputs))
-                self.steps[signature] = self._compile(labelled)
-            return self.steps[signature]
+                self.steps[signature] = self._compile(leaves, spec, graph_inputs)
+            return self.steps[signature], graph_inputs
 
-    def _compile(self, labelled):
+    def _cannot_compile(self, error):
+        """Raises `error`, or (fallback "eager") warns once and returns None."""
+        if self.fallback == "raise":
+            raise error
+        self.stats["eager_fallbacks"] += 1
+        message = f"aotd: running eagerly: {error}"
+        if not self._warned:
+            self._warned = True
+            warnings.warn(message, RuntimeWarning, stacklevel=5)
+        else:
+            log.info("%s", message)
+        return None
+
+    def _traceable(self, leaves, spec, num_state):
+        """The call as a function of the graph inputs alone."""
+        slots = [i for i, leaf in enumerate(leaves) if isinstance(leaf, torch.Tensor)]
+
+        def run(*graph_inputs):
+            filled = list(leaves)
+            for slot, tensor in zip(slots, graph_inputs[num_state:]):
+                filled[slot] = tensor
+            args, kwargs = pytree.tree_unflatten(filled, spec)
+            return self.call(list(graph_inputs[:num_state]), args, kwargs)
+        return run
+
+    def _compile(self, leaves, spec, graph_inputs):
+        state_labels = self.state_labels()
+        labels = state_labels + [f"input:{i}" for i, leaf in enumerate(leaves)
+                                 if isinstance(leaf, torch.Tensor)]
         try:
-            captured = capture(self.traceable, labelled)
+            captured = capture(self._traceable(leaves, spec, len(state_labels)),
+                               list(zip(labels, graph_inputs)))
             compiled = client_for(self.server, self.cache_namespace, self.deadline).compile(
                 captured.graph.SerializeToString(), self.partitioner, self.memory_budget)
         except (CaptureError, _native.Error) as error:
-            if self.fallback == "raise":
-                raise
-            self.stats["eager_fallbacks"] += 1
-            message = f"aotd: running eagerly: {error}"
-            if not self._warned:
-                self._warned = True
-                warnings.warn(message, RuntimeWarning, stacklevel=4)
-            else:
-                log.info("%s", message)
-            return None
+            return self._cannot_compile(error)
         self.stats["compiles"] += 1
         self.stats["cache_hits"] += int(compiled.cache_hit)
         self.stats["uploads"] += int(compiled.uploaded_graph)
         return Step(compiled.artifact, captured)
-
-
-def user_input_labels(user_inputs):
-    return [f"input:{i}" for i in range(len(user_inputs))]
 
 
 class CompiledModule(torch.nn.Module):
@@ -183,29 +213,27 @@ class CompiledModule(torch.nn.Module):
         self._compilers = {}  # training flag -> Compiler
         self._options = options
 
-    def _graph_inputs(self, user_inputs):
-        return [*self.module.parameters(), *self.module.buffers(), *user_inputs]
+    def _state(self):
+        return [*self.module.parameters(), *self.module.buffers()]
 
-    def _labels(self, user_inputs):
+    def _state_names(self):
+        return ([n for n, _ in self.module.named_parameters()] +
+                [n for n, _ in self.module.named_buffers()])
+
+    def _state_labels(self):
         return ([f"param:{n}" for n, _ in self.module.named_parameters()] +
-                [f"buffer:{n}" for n, _ in self.module.named_buffers()] +
-                user_input_labels(user_inputs))
+                [f"buffer:{n}" for n, _ in self.module.named_buffers()])
 
-    def _traceable(self):
-        names = ([n for n, _ in self.module.named_parameters()] +
-                 [n for n, _ in self.module.named_buffers()])
-
-        def run(*graph_inputs):
-            state = dict(zip(names, graph_inputs[:len(names)]))
-            return stateless.functional_call(self.module, state, tuple(graph_inputs[len(names):]))
-        return run
+    def _call(self, state, args, kwargs):
+        return stateless.functional_call(self.module, dict(zip(self._state_names(), state)),
+                                         tuple(args), kwargs)
 
     def compiler(self):
         """The Compiler for the module's current mode (train or eval)."""
         mode = self.module.training
         if mode not in self._compilers:
-            self._compilers[mode] = Compiler(self._traceable(), self.module, self._graph_inputs,
-                                             self._labels, **self._options)
+            self._compilers[mode] = Compiler(self._call, self._state, self._state_labels,
+                                             self.module, **self._options)
         return self._compilers[mode]
 
     @property
@@ -217,8 +245,8 @@ class CompiledModule(torch.nn.Module):
                 total[k] = total.get(k, 0) + v
         return total
 
-    def forward(self, *inputs):
-        return self.compiler()(*inputs)
+    def forward(self, *args, **kwargs):
+        return self.compiler()(*args, **kwargs)
 
 
 class CompiledFunction:
@@ -226,11 +254,12 @@ class CompiledFunction:
 
     def __init__(self, fn, **options):
         self.fn = fn
-        self.compiler = Compiler(fn, fn, list, user_input_labels, **options)
+        self.compiler = Compiler(lambda state, args, kwargs: fn(*args, **kwargs),
+                                 list, list, fn, **options)
 
     @property
     def stats(self):
         return dict(self.compiler.stats)
 
-    def __call__(self, *inputs):
-        return self.compiler(*inputs)
+    def __call__(self, *args, **kwargs):
+        return self.compiler(*args, **kwargs)

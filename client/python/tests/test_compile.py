@@ -107,10 +107,26 @@ def test_bad_options_are_named(kwargs, problem):
         aotd.compile(torch.sin, (torch.randn(2),), **kwargs)
 
 
+def test_keyword_and_non_tensor_arguments(server):
+    def fn(x, n, *, pair, scale=None):
+        y = x * n + pair[0] * pair[1]
+        return y if scale is None else y * scale
+    x, a, b = (torch.randn(3, requires_grad=True) for _ in range(3))
+    compiled = aotd.compile(fn, (x, 2), example_kwargs={"pair": (a, b)},
+                            server=server.address, fallback="raise")
+    for n, scale in ((2, None), (3, None), (2, 0.5), (2, None)):
+        out = compiled(x, n, pair=(a, b), scale=scale)
+        torch.testing.assert_close(out, fn(x, n, pair=(a, b), scale=scale))
+    out.sum().backward()
+    torch.testing.assert_close(a.grad, b.detach())
+    # The example (no `scale` keyword), then n=3, scale=0.5 and scale=None.
+    assert compiled.stats["compiles"] == 4
+
+
 def test_uncapturable_functions_are_named(server):
-    with pytest.raises(aotd.CaptureError, match="input:1 is a int"):
-        aotd.compile(lambda x, n: x * n, (torch.randn(2), 3), server=server.address,
-                     fallback="raise")
+    with pytest.raises(aotd.CaptureError, match="tensors or hashable values; got ndarray"):
+        aotd.compile(lambda x, w: x * 2, (torch.randn(2), torch.randn(2).numpy()),
+                     server=server.address, fallback="raise")
     with pytest.raises(aotd.CaptureError, match="output 0 is a float"):
         aotd.compile(lambda x: 1.5, (torch.randn(2),), server=server.address, fallback="raise")
 
