@@ -7,10 +7,14 @@ Start a server first (scripts/serve.sh), then:
 The model's forward and backward are compiled by the server and run in this
 process. Three graphs are compiled: training on full batches, training on
 the last, shorter batch of each epoch, and evaluation. A second run finds
-all of them in the server's cache ("uploaded 0").
+all of them in the server's cache ("uploaded 0"). Stop the server during a
+run (--pause 0.05 gives time): the compiled steps keep running, and the
+evaluation graph, compiled last, runs eagerly after one warning (or the run
+stops naming the server, with --fallback raise).
 """
 import argparse
 import math
+import time
 
 import torch
 import torch.nn as nn
@@ -50,6 +54,9 @@ def main():
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--fallback", default="eager", choices=["eager", "raise"])
+    parser.add_argument("--log-every", type=int, default=50, help="steps between loss lines")
+    parser.add_argument("--pause", type=float, default=0.0,
+                        help="seconds to wait after each step (to watch, or to stop the server)")
     args = parser.parse_args()
 
     torch.manual_seed(0)
@@ -67,8 +74,9 @@ def main():
             loss.backward()
             optimizer.step()
             step += 1
-            if step % 50 == 0:
-                print(f"step {step:4d}  loss {loss.item():.4f}")
+            if step % args.log_every == 0:
+                print(f"step {step:4d}  loss {loss.item():.4f}", flush=True)
+            time.sleep(args.pause)
             if step == args.steps:
                 break
 

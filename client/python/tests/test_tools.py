@@ -41,3 +41,21 @@ def test_example_trains_and_its_second_run_compiles_nothing(server):
     losses = [float(x) for x in re.findall(r"loss (\S+)", first)]
     assert len(losses) == 1  # Printed at step 50.
     assert losses == [float(x) for x in re.findall(r"loss (\S+)", second)]
+
+
+def test_example_survives_its_server_being_killed(own_server):
+    example = os.path.join(REPO, "examples", "train_spirals.py")
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "client", "python"))
+    process = subprocess.Popen(
+        [sys.executable, example, "--server", own_server.address, "--steps", "60",
+         "--log-every", "10", "--pause", "0.02"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().startswith("step   10")  # Both training graphs compiled.
+    own_server.kill()
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 0, err
+    assert "step   60" in out
+    assert "graphs compiled 2: cache hits 0, uploaded 2, ran eagerly 1" in out
+    warnings = [line for line in err.splitlines() if "RuntimeWarning" in line]
+    assert len(warnings) == 1 and own_server.address in warnings[0], err
+    assert "unreachable" in warnings[0]
