@@ -873,6 +873,68 @@ void AddNn(SampleTable& t) {
       .Range(-2, 5);
 }
 
+// Ops that decompose into others, and their backward ops.
+void AddComposedOps(SampleTable& t) {
+  t.Add("aten.hardswish.default", {Transposed(kF32, t.Shape(2))}, {X(0)}, "non-contiguous")
+      .Range(-5, 5);
+  t.Add("aten.hardswish.default", {T(kF64, t.Shape(3))}, {X(0)}, "float64").Range(-5, 5);
+  Dims m = t.Shape(2);
+  t.Add("aten.hardswish_backward.default", {T(kF32, t.Broadcastable(m)), Transposed(kF32, m)},
+        {X(0), X(1)}, "broadcast, non-contiguous")
+      .Range(-5, 5);
+  t.Add("aten.mish.default", {Transposed(kF32, t.Shape(2))}, {X(0)}, "non-contiguous").Range(-4, 4);
+  t.Add("aten.log_sigmoid_forward.default", {Transposed(kF32, t.Shape(2))}, {X(0)},
+        "non-contiguous")
+      .Range(-4, 4);
+  m = t.Shape(2);
+  t.Add("aten.log_sigmoid_backward.default",
+        {T(kF32, t.Broadcastable(m)), Transposed(kF32, m), T(kF32, m)}, {X(0), X(1), X(2)},
+        "broadcast, non-contiguous")
+      .Range(0.1, 2)
+      .NoGrad({2});
+  t.Add("aten.logsumexp.default", {Transposed(kF32, {4, 5})}, {X(0), L({1})}, "non-contiguous");
+  t.Add("aten.logsumexp.default", {T(kF32, {2, 3, 4})}, {X(0), L({0, 2}), B(true)}, "keepdim");
+  t.Add("aten.logsumexp.default", {T(kI64, {3, 4})}, {X(0), L({0})}, "int64").Range(0, 4);
+  t.Add("aten.std.correction", {Transposed(kF32, {4, 5})}, {X(0), L({1})}, "non-contiguous")
+      .Kw({{"correction", I(1)}});
+  t.Add("aten.std.correction", {T(kF64, {3, 4})}, {X(0), None()}, "all dims, correction 0")
+      .Kw({{"correction", I(0)}, {"keepdim", B(true)}});
+  t.Add("aten.norm.ScalarOpt_dim", {Transposed(kF32, {4, 5})}, {X(0), F(2), L({1})},
+        "p 2, non-contiguous");
+  t.Add("aten.norm.ScalarOpt_dim", {T(kF32, {3, 4})}, {X(0), None(), L({})}, "all dims");
+  t.Add("aten.norm.ScalarOpt_dim", {T(kF64, {3, 4})}, {X(0), I(1), L({0}), B(true)}, "p 1");
+  t.Add("aten.norm.ScalarOpt_dim", {T(kF32, {3, 4})}, {X(0), F(3), L({0})}, "p 3");
+  t.Add("aten.norm.ScalarOpt_dim", {T(kF32, {3, 4})}, {X(0), F(0), L({1})}, "p 0");
+  t.Add("aten.max.dim", {Transposed(kF32, {4, 5})}, {X(0), I(1)}, "non-contiguous");
+  t.Add("aten.max.dim", {T(kI64, {3, 4})}, {X(0), I(0), B(true)}, "int64, keepdim").Range(0, 9);
+  t.Add("aten.unbind.int", {Transposed(kF32, {3, 4})}, {X(0), I(1)}, "non-contiguous");
+  t.Add("aten.unbind.int", {T(kI64, {2, 3})}, {X(0)}, "int64");
+  t.Add("aten.unsafe_split.Tensor", {Transposed(kF32, {5, 4})}, {X(0), I(2)}, "non-contiguous");
+  t.Add("aten.constant_pad_nd.default", {Transposed(kF32, {3, 4})},
+        {X(0), L({1, 2, -1, 1}), F(0.5)}, "pad and crop, non-contiguous");
+  t.Add("aten.constant_pad_nd.default", {T(kI64, {2, 3, 4})}, {X(0), L({2, 1}), I(7)}, "int64");
+  t.Add("aten.constant_pad_nd.default", {Transposed(kF32, {3, 4})}, {X(0), L({0, -1})}, "crop");
+  t.Add("aten.baddbmm.default", {T(kF32, {3, 1}), Transposed(kF32, {2, 3, 4}), T(kF32, {2, 4, 2})},
+        {X(0), X(1), X(2)}, "broadcast self, non-contiguous")
+      .Kw({{"beta", F(0.5)}, {"alpha", F(2)}});
+  t.Add("aten.baddbmm.default", {T(kF32, {2, 3, 2}), T(kF32, {2, 3, 4}), T(kF32, {2, 4, 2})},
+        {X(0), X(1), X(2)}, "beta 0")
+      .Kw({{"beta", I(0)}});
+  t.Add("aten.binary_cross_entropy_with_logits.default",
+        {Transposed(kF32, {3, 4}), T(kF32, {3, 4})}, {X(0), X(1)}, "mean, non-contiguous")
+      .Range(0, 1);
+  t.Add("aten.binary_cross_entropy_with_logits.default",
+        {T(kF32, {3, 4}), T(kF32, {3, 4}), T(kF32, {4}), T(kF32, {4})},
+        {X(0), X(1), X(2), X(3), I(0)}, "weights, none")
+      .Range(0.1, 1)
+      .NoGrad({2, 3});
+  t.Add("aten.binary_cross_entropy_with_logits.default",
+        {T(kF32, {3, 4}), T(kF32, {3, 4}), T(kF32, {4})}, {X(0), X(1), None(), X(2), I(2)},
+        "pos_weight, sum")
+      .Range(0.1, 1)
+      .NoGrad({2});
+}
+
 std::vector<OpSample> AllSamples() {
   SampleTable t;
   AddUnaryMath(t);
@@ -883,6 +945,7 @@ std::vector<OpSample> AllSamples() {
   AddShapeOps(t);
   AddReductions(t);
   AddNn(t);
+  AddComposedOps(t);
   return t.Take();
 }
 

@@ -1329,6 +1329,178 @@ void DefineEmbedding(OpRegistry& r) {
       });
 }
 
+Types InferBaddbmm(const TypeCall& call) {
+  std::vector<Argument> args = {call.arg(1), call.arg(2)};
+  ASSIGN_OR_RETURN(std::vector<TensorType> types,
+                   InferBmm(TypeCall(args, [&call](ValueId v) -> const TensorType& {
+                     return v == call.arg(1).AsValue() ? call.tensor(1) : call.tensor(2);
+                   })));
+  const TensorType& self = call.tensor(0);
+  ASSIGN_OR_RETURN(Dims shape, BroadcastShapes(self.shape, types[0].shape));
+  if (shape != types[0].shape) {
+    return Invalid("baddbmm: self of shape ", ShapeString(self.shape),
+                   " does not broadcast to the product's ", ShapeString(types[0].shape));
+  }
+  RETURN_IF_ERROR(RequireSameDType("self", self.dtype, "batch1", types[0].dtype));
+  return types;
+}
+
+// beta * self + alpha * batch1 @ batch2; beta 0 ignores self (NaN too).
+void DefineBaddbmm(OpRegistry& r) {
+  OpDefiner(r,
+            "baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, "
+            "Scalar alpha=1) -> Tensor",
+            OpKind::kMatmul)
+      .Infer(InferBaddbmm)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        HostTensor out = Matmul(call.tensor(1), call.tensor(2), types[0]);
+        double beta = call.Float(3), alpha = call.Float(4);
+        HostTensor self = reference::BroadcastTo(call.tensor(0), types[0].shape);
+        for (int64_t i = 0; i < out.NumElements(); ++i) {
+          out.data[i] = alpha * out.data[i] + (beta == 0 ? 0.0 : beta * self.data[i]);
+        }
+        out.RoundToDType();
+        return std::vector<HostTensor>{std::move(out)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        GraphBuilder& b = c.b;
+        auto transpose = [&](ValueId v) {
+          return b.Op("aten.transpose.int", {V::V(v), Argument::Int(1), Argument::Int(2)});
+        };
+        ValueId g = c.grad(0);
+        return {{0, MaybeMultiply(b, g, c.arg(3))},
+                {1, MaybeMultiply(b, b.Op("aten.bmm.default", {V::V(g), V::V(transpose(c.input(2)))}),
+                                  c.arg(4))},
+                {2, MaybeMultiply(b, b.Op("aten.bmm.default", {V::V(transpose(c.input(1))), V::V(g)}),
+                                  c.arg(4))}};
+      })
+      .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ValueId> {
+        ValueId product = MaybeMultiply(b, b.Op("aten.bmm.default", {node.args[1], node.args[2]}),
+                                        node.args[4]);
+        if (node.args[3].AsFloat() == 0) return {product};
+        ValueId self = MaybeMultiply(b, node.args[0].AsValue(), node.args[3]);
+        return {b.Add(product, self)};
+      });
+}
+
+// binary_cross_entropy_with_logits' per-element loss, ATen's stable form:
+// (1 - t) x + lw (log(exp(-m) + exp(-x - m)) + m), m = max(-x, 0), lw =
+// (pos_weight - 1) t + 1 (1 without pos_weight), times weight.
+double BceWithLogits(double x, double t, double w, double pw) {
+  double m = std::max(-x, 0.0);
+  double lw = (pw - 1) * t + 1;
+  return ((1 - t) * x + lw * (std::log(std::exp(-m) + std::exp(-x - m)) + m)) * w;
+}
+
+// The per-element losses as a graph (before reduction).
+ValueId BceWithLogitsGraph(GraphBuilder& b, const std::vector<Argument>& args) {
+  ValueId x = args[0].AsValue(), t = args[1].AsValue();
+  ValueId m = b.Op("aten.clamp.default", {V::V(b.Neg(x)), Argument::Int(0)});
+  ValueId log_term = b.Op(
+      "aten.log.default",
+      {V::V(b.Add(b.Op("aten.exp.default", {V::V(b.Neg(m))}),
+                  b.Op("aten.exp.default", {V::V(b.Sub(b.Neg(x), m))})))});
+  ValueId one_minus_t = b.Op("aten.rsub.Scalar", {V::V(t), Argument::Int(1)});
+  ValueId loss;
+  if (args[3].is_none()) {
+    loss = b.Add(b.Add(b.Mul(one_minus_t, x), m), log_term);
+  } else {
+    ValueId lw = b.AddScalar(b.Mul(b.AddScalar(args[3].AsValue(), -1), t), 1);
+    loss = b.Add(b.Mul(one_minus_t, x), b.Mul(lw, b.Add(log_term, m)));
+  }
+  if (!args[2].is_none()) loss = b.Mul(loss, args[2].AsValue());
+  return loss;
+}
+
+ValueId ApplyLossReduction(GraphBuilder& b, ValueId loss, int64_t reduction) {
+  if (ReductionOf(reduction) == Reduction::kMean) return b.Op("aten.mean.default", {V::V(loss)});
+  if (ReductionOf(reduction) == Reduction::kSum) return b.Op("aten.sum.default", {V::V(loss)});
+  return loss;
+}
+
+void DefineBceWithLogits(OpRegistry& r) {
+  OpDefiner(r,
+            "binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, "
+            "Tensor? pos_weight=None, int reduction=Mean) -> Tensor",
+            OpKind::kOther)
+      .Infer([](const TypeCall& call) -> Types {
+        const TensorType& x = call.tensor(0);
+        const TensorType& t = call.tensor(1);
+        if (x.shape != t.shape) {
+          return Invalid("Target size (", ShapeString(t.shape),
+                         ") must be the same as input size (", ShapeString(x.shape), ")");
+        }
+        DType dtype = ResultType(OperandsOf(call, {0, 1, 2, 3}));
+        RETURN_IF_ERROR(RequireFloating("loss input", dtype));
+        for (int i : {2, 3}) {
+          if (call.IsNone(i)) continue;
+          ASSIGN_OR_RETURN(Dims shape, BroadcastShapes(call.tensor(i).shape, x.shape));
+          if (shape != x.shape) {
+            return Invalid(i == 2 ? "weight" : "pos_weight", " of shape ",
+                           ShapeString(call.tensor(i).shape), " does not broadcast to ",
+                           ShapeString(x.shape));
+          }
+        }
+        RETURN_IF_ERROR(CheckReduction(call.Int(4)));
+        return One(dtype, ReductionOf(call.Int(4)) == Reduction::kNone ? x.shape : Dims{});
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        DType d = types[0].dtype;
+        const Dims& shape = call.tensor(0).shape;
+        HostTensor x = call.tensor(0).Cast(d), t = call.tensor(1).Cast(d);
+        HostTensor w = call.IsNone(2) ? HostTensor::Full(d, shape, 1)
+                                      : reference::BroadcastTo(call.tensor(2).Cast(d), shape);
+        HostTensor pw = call.IsNone(3) ? HostTensor::Full(d, shape, 1)
+                                       : reference::BroadcastTo(call.tensor(3).Cast(d), shape);
+        HostTensor loss(d, shape);
+        double total = 0;
+        for (int64_t i = 0; i < loss.NumElements(); ++i) {
+          loss.data[i] = BceWithLogits(x.data[i], t.data[i], w.data[i], pw.data[i]);
+          total += loss.data[i];
+        }
+        Reduction reduction = ReductionOf(call.Int(4));
+        if (reduction == Reduction::kNone) {
+          loss.RoundToDType();
+          return std::vector<HostTensor>{std::move(loss)};
+        }
+        if (reduction == Reduction::kMean) total /= static_cast<double>(loss.NumElements());
+        return std::vector<HostTensor>{HostTensor::Full(d, {}, total)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // binary_cross_entropy_with_logits_backward and its target_backward.
+        GraphBuilder& b = c.b;
+        ValueId x = c.input(0), t = c.input(1);
+        const Dims shape = b.type(x).shape;
+        int64_t reduction = c.arg(4).AsInt();
+        ValueId g = b.Expand(c.grad(0), shape);
+        if (!c.arg(2).is_none()) g = b.Mul(g, c.input(2));
+        if (ReductionOf(reduction) == Reduction::kMean) {
+          g = b.Op("aten.div.Tensor", {V::V(g), Argument::Int(b.type(x).NumElements())});
+        }
+        ValueId s = b.Op("aten.sigmoid.default", {V::V(x)});
+        Grads grads;
+        if (c.arg(3).is_none()) {
+          grads.push_back({0, b.Mul(b.Sub(s, t), g)});
+          grads.push_back({1, b.Mul(b.Neg(x), g)});
+        } else {
+          ValueId pw = c.input(3);
+          ValueId pt = b.Mul(pw, t);
+          ValueId self_grad = b.Sub(b.Mul(b.Sub(b.AddScalar(pt, 1), t), s), pt);
+          auto log_sigmoid = [&](ValueId v) {
+            std::vector<ValueId> out = b.MultiOp("aten.log_sigmoid_forward.default", {V::V(v)});
+            return out.empty() ? GraphBuilder::kNoValue : out[0];
+          };
+          ValueId target_grad = b.Sub(log_sigmoid(b.Neg(x)), b.Mul(log_sigmoid(x), pw));
+          grads.push_back({0, b.Mul(self_grad, g)});
+          grads.push_back({1, b.Mul(target_grad, g)});
+        }
+        return grads;
+      })
+      .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ValueId> {
+        return {ApplyLossReduction(b, BceWithLogitsGraph(b, node.args), node.args[4].AsInt())};
+      });
+}
+
 }  // namespace
 
 absl::Status RegisterNnOps(OpRegistry& registry) {
@@ -1339,6 +1511,8 @@ absl::Status RegisterNnOps(OpRegistry& registry) {
   DefineSoftmax(registry);
   DefineLosses(registry);
   DefineEmbedding(registry);
+  DefineBaddbmm(registry);
+  DefineBceWithLogits(registry);
   return absl::OkStatus();
 }
 

@@ -1027,5 +1027,44 @@ TEST(NnTest, EmbeddingGradients) {
   });
 }
 
+TEST(NnTest, BaddbmmAndBceWithLogits) {
+  ExpectGradients({
+      {"aten.baddbmm.default",
+       {{T(kF64, {3, 1}), Transposed(kF64, {2, 3, 4}), T(kF64, {2, 4, 2})},
+        {X(0), X(1), X(2)},
+        {{"beta", F(0.5)}, {"alpha", F(2)}}}},
+      {"aten.baddbmm.default",
+       {{T(kF64, {2, 3, 2}), T(kF64, {2, 3, 4}), Transposed(kF64, {2, 4, 2})}, {X(0), X(1), X(2)}}},
+      {"aten.binary_cross_entropy_with_logits.default",
+       {{Transposed(kF64, {3, 4}), T(kF64, {3, 4})}, {X(0), X(1)}, {}, -2, 2, "mean"}},
+      {"aten.binary_cross_entropy_with_logits.default",
+       {{T(kF64, {3, 4}), T(kF64, {3, 4}), T(kF64, {4}), T(kF64, {4})},
+        {X(0), X(1), X(2), X(3), I(0)},
+        {},
+        0.1,
+        2,
+        "weights, none",
+        {},
+        {2, 3}}},
+      {"aten.binary_cross_entropy_with_logits.default",
+       {{T(kF64, {3, 4}), T(kF64, {3, 4}), T(kF64, {4})},
+        {X(0), X(1), None(), X(2), I(2)},
+        {},
+        0.1,
+        2,
+        "pos_weight, sum",
+        {},
+        {2}}},
+  });
+  HostTensor loss = EvaluateOne("aten.binary_cross_entropy_with_logits.default",
+                                {Values(kF64, {2}, {0.5, -1}), Values(kF64, {2}, {1, 0})},
+                                {X(0), X(1), None(), None(), I(0)});
+  EXPECT_NEAR(loss.data[0], -std::log(1 / (1 + std::exp(-0.5))), 1e-12);
+  EXPECT_NEAR(loss.data[1], -std::log(1 - 1 / (1 + std::exp(1.0))), 1e-12);
+  EXPECT_NE(ErrorOf("aten.baddbmm.default",
+                    {{T(kF64, {2, 3, 3}), T(kF64, {2, 3, 4}), T(kF64, {2, 4, 2})}, {X(0), X(1), X(2)}}),
+            "");
+}
+
 }  // namespace
 }  // namespace aotd::ops::testing

@@ -1236,6 +1236,129 @@ void DefineActivationBackward(OpRegistry& r) {
       });
 }
 
+double Softplus(double x) { return std::log1p(std::exp(x)); }
+
+// hardswish(x) = x * min(max(x + 3, 0), 6) / 6.
+double Hardswish(double x) { return x * std::min(std::max(x + 3, 0.0), 6.0) / 6; }
+
+void DefineComposedActivations(OpRegistry& r) {
+  OpDefiner(r, "hardswish(Tensor self) -> Tensor", OpKind::kPointwise)
+      .Infer(FloatOnly("hardswish"))
+      .Kernel(Unary(Hardswish))
+      .Derivative([](DerivativeContext& c) -> Grads {
+        return {{0, c.b.Op("aten.hardswish_backward.default", {Val(c.grad(0)), Val(c.input(0))})}};
+      })
+      .Decompose([](B& b, const ir::Node& node) -> std::vector<ValueId> {
+        ValueId x = node.args[0].AsValue();
+        ValueId relu6 = b.Op("aten.hardtanh.default",
+                             {Val(b.AddScalar(x, 3)), Argument::Int(0), Argument::Int(6)});
+        return {b.Op("aten.div.Tensor", {Val(b.Mul(x, relu6)), Argument::Int(6)})};
+      });
+
+  // grad_output * (0 below -3, x / 3 + 1/2 up to 3, 1 above).
+  OpDefiner(r, "hardswish_backward(Tensor grad_output, Tensor self) -> Tensor", OpKind::kPointwise)
+      .Infer(Elementwise(ResultKind::kPromoted))
+      .Kernel(Binary([](const KernelCall&, double g, double x) {
+        return x < -3 ? 0 : x <= 3 ? g * (x / 3 + 0.5) : g;
+      }))
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // self: grad * grad_output / 3 where -3 < self < 3.
+        B& b = c.b;
+        ValueId x = c.input(1);
+        ValueId inside = b.Op("aten.logical_and.default",
+                              {Val(Compare(b, "gt", x, Argument::Int(-3))),
+                               Val(Compare(b, "lt", x, Argument::Int(3)))});
+        ValueId second = b.Op("aten.div.Tensor", {Val(b.Mul(c.grad(0), c.input(0))), Argument::Int(3)});
+        return {{0, b.Op("aten.hardswish_backward.default", {Val(c.grad(0)), Val(x)})},
+                {1, KeepWhere(b, inside, second)}};
+      })
+      .Decompose([](B& b, const ir::Node& node) -> std::vector<ValueId> {
+        ValueId g = node.args[0].AsValue(), x = node.args[1].AsValue();
+        DType d = PromoteTypes(b.type(g).dtype, b.type(x).dtype);
+        ValueId gd = b.Cast(g, d);
+        ValueId slope = b.AddScalar(b.Op("aten.div.Tensor", {Val(b.Cast(x, d)), Argument::Int(3)}), 0.5);
+        ValueId upper = Where(b, Compare(b, "le", x, Argument::Int(3)), b.Mul(gd, slope), gd);
+        return {Where(b, Compare(b, "lt", x, Argument::Int(-3)), ScalarZero(b, upper), upper)};
+      });
+
+  // mish(x) = x * tanh(softplus(x)).
+  OpDefiner(r, "mish(Tensor self) -> Tensor", OpKind::kPointwise)
+      .Infer(FloatOnly("mish"))
+      .Kernel(Unary([](double x) { return x * std::tanh(Softplus(x)); }))
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // mish_backward: grad * (t + x * sigmoid(x) * (1 - t^2)), t = tanh(softplus(x)).
+        B& b = c.b;
+        ValueId x = c.input(0);
+        ValueId t = Call1(b, "aten.tanh.default", Call1(b, "aten.softplus.default", x));
+        ValueId s = Call1(b, "aten.sigmoid.default", x);
+        ValueId slope = b.Add(t, b.Mul(b.Mul(x, s), OneMinus(b, b.Mul(t, t))));
+        return {{0, b.Mul(c.grad(0), slope)}};
+      })
+      .Decompose([](B& b, const ir::Node& node) -> std::vector<ValueId> {
+        ValueId x = node.args[0].AsValue();
+        ValueId t = Call1(b, "aten.tanh.default", Call1(b, "aten.softplus.default", x));
+        return {b.Mul(x, t)};
+      });
+
+  // log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)); the buffer holds
+  // exp(-|x|) for the backward (ATen's CPU kernel).
+  OpDefiner(r, "log_sigmoid_forward(Tensor self) -> (Tensor output, Tensor buffer)",
+            OpKind::kPointwise)
+      .Infer([](const TypeCall& call) -> Types {
+        ASSIGN_OR_RETURN(std::vector<TensorType> types, FloatOnly("log_sigmoid")(call));
+        return std::vector<TensorType>{types[0], types[0]};
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& results) -> Values {
+        DType d = results[0].dtype;
+        HostTensor x = call.tensor(0).Cast(d);
+        HostTensor buffer = MapUnary(x, d, [](double v) { return std::exp(-std::fabs(v)); });
+        HostTensor out = MapBinary(x, buffer, results[0].shape, d, [](double v, double z) {
+          return std::min(v, 0.0) - std::log1p(z);
+        });
+        return std::vector<HostTensor>{std::move(out), std::move(buffer)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        return {{0, c.b.Op("aten.log_sigmoid_backward.default",
+                           {Val(c.GradOrZeros(0)), Val(c.input(0)), Val(c.output(1))})}};
+      })
+      .Decompose([](B& b, const ir::Node& node) -> std::vector<ValueId> {
+        ValueId x = node.args[0].AsValue();
+        ValueId buffer = Call1(b, "aten.exp.default", b.Neg(Call1(b, "aten.abs.default", x)));
+        ValueId low = b.Op("aten.clamp.default", {Val(x), Argument::None(), Argument::Int(0)});
+        return {b.Sub(low, Call1(b, "aten.log1p.default", buffer)), buffer};
+      });
+
+  // grad_output * (1 - sigmoid(x)), from the forward's buffer z = exp(-|x|):
+  // z / (1 + z) is sigmoid(-|x|).
+  OpDefiner(r, "log_sigmoid_backward(Tensor grad_output, Tensor self, Tensor buffer) -> Tensor",
+            OpKind::kPointwise)
+      .Infer(Elementwise(ResultKind::kPromoted, {0, 1, 2}))
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& results) -> Values {
+        DType d = results[0].dtype;
+        return std::vector<HostTensor>{MapTernary(
+            call.tensor(0).Cast(d), call.tensor(1).Cast(d), call.tensor(2).Cast(d),
+            results[0].shape, d, [](double g, double x, double z) {
+              double ratio = z / (1 + z);
+              return x < 0 ? g * (1 - ratio) : g * ratio;
+            })};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // self: -grad * grad_output * sigmoid(x) (1 - sigmoid(x)).
+        B& b = c.b;
+        ValueId s = Call1(b, "aten.sigmoid.default", c.input(1));
+        ValueId curvature = b.Mul(s, OneMinus(b, s));
+        return {{0, b.Op("aten.log_sigmoid_backward.default",
+                         {Val(c.grad(0)), Val(c.input(1)), Val(c.input(2))})},
+                {1, b.Neg(b.Mul(b.Mul(c.grad(0), c.input(0)), curvature))}};
+      })
+      .Decompose([](B& b, const ir::Node& node) -> std::vector<ValueId> {
+        ValueId g = node.args[0].AsValue(), x = node.args[1].AsValue(), z = node.args[2].AsValue();
+        ValueId ratio = b.Div(z, b.AddScalar(z, 1));
+        ValueId negative = Compare(b, "lt", x, Argument::Int(0));
+        return {b.Mul(g, Where(b, negative, OneMinus(b, ratio), ratio))};
+      });
+}
+
 // Strides for `memory_format` (None: contiguous, as for every new result
 // here). INVALID_ARGUMENT for channels_last on a tensor that is not 4-d
 // (5-d for channels_last_3d).
@@ -1408,6 +1531,7 @@ absl::Status RegisterPointwiseOps(OpRegistry& registry) {
   DefineSelection(registry);
   DefineComparisons(registry);
   DefineActivationBackward(registry);
+  DefineComposedActivations(registry);
   DefineConversions(registry);
   DefineInPlaceOps(registry);
   return absl::OkStatus();

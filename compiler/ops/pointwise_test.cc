@@ -659,5 +659,29 @@ TEST(PointwiseInferTest, Errors) {
               HasSubstr("strided"));
 }
 
+TEST(PointwiseGradientTest, ComposedActivations) {
+  ExpectGradients({
+      {"aten.hardswish.default", Make({Transposed(kF64, {3, 4})}, {X(0)}, {}, "", -5, 5)},
+      {"aten.hardswish_backward.default",
+       Make({T(kF64, {4}), Transposed(kF64, {3, 4})}, {X(0), X(1)}, {}, "", -5, 5)},
+      {"aten.mish.default", Make({Transposed(kF64, {2, 3})}, {X(0)}, {}, "", -4, 4)},
+  });
+  // The buffer takes no gradient.
+  Sample forward = Make({Transposed(kF64, {2, 3})}, {X(0)}, {}, "", -4, 4);
+  forward.tangent_outputs = {0};
+  ExpectGradients({{"aten.log_sigmoid_forward.default", forward}});
+  // The gradient for grad_output (self's assumes buffer = exp(-|self|),
+  // which finite differences of self alone do not keep).
+  Sample backward = Make({T(kF64, {2, 3}), Transposed(kF64, {2, 3}), T(kF64, {2, 3})},
+                         {X(0), X(1), X(2)}, {}, "", 0.1, 2);
+  backward.no_grad_inputs = {1, 2};
+  ExpectGradients({{"aten.log_sigmoid_backward.default", backward}});
+  std::vector<HostTensor> ls =
+      *Evaluate("aten.log_sigmoid_forward.default", {Values(kF64, {2}, {-1, 2})}, {X(0)});
+  ExpectValues(ls[0], kF64, {2}, {std::log(1 / (1 + std::exp(1.0))), std::log(1 / (1 + std::exp(-2.0)))});
+  ExpectValues(EvaluateOne("aten.hardswish.default", {Values(kF32, {4}, {-4, -1, 1, 4})}, {X(0)}),
+               kF32, {4}, {0, -1.0 / 3, 2.0 / 3, 4});
+}
+
 }  // namespace
 }  // namespace aotd::ops::testing

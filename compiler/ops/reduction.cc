@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -414,6 +415,277 @@ void DefineArgmax(OpRegistry& r) {
       .NonDifferentiable();
 }
 
+ir::ValueId Call1(GraphBuilder& b, absl::string_view op, ir::ValueId x) {
+  return b.Op(op, {V::V(x)});
+}
+
+// `v` with zeros where `mask` holds.
+ir::ValueId ZeroWhere(GraphBuilder& b, ir::ValueId v, ir::ValueId mask) {
+  return b.Op("aten.masked_fill.Scalar", {V::V(v), V::V(mask), Argument::Int(0)});
+}
+
+// The reduced result `v` (of a reduction keeping dims) at the shape it has
+// without them, or `v` when keepdim.
+ir::ValueId DropReducedDims(GraphBuilder& b, ir::ValueId v, const TensorType& self,
+                            const std::vector<int64_t>& dims, bool keepdim) {
+  if (keepdim) return v;
+  return b.Reshape(v, ReducedShape(self.shape, dims, false));
+}
+
+// log(sum(exp(x))) with the maximum taken out first, as ATen computes it.
+double LogSumExp(const std::vector<double>& v) {
+  double m = -std::numeric_limits<double>::infinity();
+  for (double x : v) m = std::isnan(x) || std::isnan(m) ? std::nan("") : std::max(m, x);
+  if (std::isinf(m)) m = 0;
+  double sum = 0;
+  for (double x : v) sum += std::exp(x - m);
+  return std::log(sum) + m;
+}
+
+// norm's value for order p over one group.
+double PNorm(const std::vector<double>& v, double p) {
+  double acc = 0;
+  if (std::isinf(p)) {
+    acc = p > 0 ? 0 : std::numeric_limits<double>::infinity();
+    for (double x : v) {
+      double a = std::fabs(x);
+      if (std::isnan(a)) return a;
+      acc = p > 0 ? std::max(acc, a) : std::min(acc, a);
+    }
+    return acc;
+  }
+  for (double x : v) {
+    if (p == 0) acc += x != 0;
+    else if (p == 1) acc += std::fabs(x);
+    else if (p == 2) acc += x * x;
+    else acc += std::pow(std::fabs(x), p);
+  }
+  if (p == 0 || p == 1) return acc;
+  if (p == 2) return std::sqrt(acc);
+  return std::pow(acc, 1 / p);
+}
+
+void DefineLogSumExpStdNorm(OpRegistry& r) {
+  // Integer inputs give float32.
+  OpDefiner(r, "logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor",
+            OpKind::kReduction)
+      .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
+        const TensorType& self = call.tensor(0);
+        ASSIGN_OR_RETURN(std::vector<int64_t> dims, ReducedDims(call.arg(1), self.Rank()));
+        return One(ToFloating(self.dtype), ReducedShape(self.shape, dims, call.Bool(2)));
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& results)
+                  -> absl::StatusOr<std::vector<HostTensor>> {
+        HostTensor self = call.tensor(0).Cast(results[0].dtype);
+        ASSIGN_OR_RETURN(std::vector<int64_t> dims, ReducedDims(call.arg(1), self.Rank()));
+        return std::vector<HostTensor>{Reduce(self, dims, results[0], LogSumExp)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // grad * exp(self - result), the result's reduced dims restored.
+        Reduced red = ReducedOf(c, c.arg(1), c.arg(2).AsBool());
+        GraphBuilder& b = c.b;
+        int64_t rank = red.self.Rank();
+        ir::ValueId grad = RestoreReducedDims(b, c.grad(0), red.dims, red.keepdim, rank);
+        ir::ValueId result = RestoreReducedDims(b, c.output(0), red.dims, red.keepdim, rank);
+        return {{0, b.Mul(grad, Call1(b, "aten.exp.default", b.Sub(c.input(0), result)))}};
+      })
+      .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ir::ValueId> {
+        TensorType self = b.type(node.args[0].AsValue());
+        bool keepdim = node.args[2].AsBool();
+        std::vector<int64_t> dims = ReducedDims(node.args[1], self.Rank()).value();
+        ir::ValueId x = b.Cast(node.args[0].AsValue(), ToFloating(self.dtype));
+        Argument dim_list = Argument::IntList(Dims(dims.begin(), dims.end()));
+        auto sum_exp = [&](ir::ValueId v) {
+          return b.Op("aten.sum.dim_IntList",
+                      {V::V(Call1(b, "aten.exp.default", v)), dim_list, Argument::Bool(keepdim)});
+        };
+        if (self.NumElements() == 0) return {Call1(b, "aten.log.default", sum_exp(x))};
+        // The maximum, 0 where it is infinite.
+        ir::ValueId m = b.Op("aten.amax.default", {V::V(x), dim_list, Argument::Bool(true)});
+        ir::ValueId infinite = b.Op("aten.eq.Scalar",
+                                    {V::V(Call1(b, "aten.abs.default", m)),
+                                     Argument::Float(std::numeric_limits<double>::infinity())});
+        m = ZeroWhere(b, m, infinite);
+        ir::ValueId log_sum = Call1(b, "aten.log.default", sum_exp(b.Sub(x, m)));
+        return {b.Add(log_sum, DropReducedDims(b, m, self, dims, keepdim))};
+      });
+
+  // sqrt(var): the same arguments and dtypes as var.correction.
+  OpDefiner(r,
+            "std.correction(Tensor self, int[1]? dim, *, int? correction, "
+            "bool keepdim=False) -> Tensor",
+            OpKind::kReduction)
+      .Infer([](const TypeCall& call) { return VarType(call, call.Bool(3)); })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& results)
+                  -> absl::StatusOr<std::vector<HostTensor>> {
+        ASSIGN_OR_RETURN(std::vector<HostTensor> var,
+                         VarKernel(call, results[0], call.OptInt(2).value_or(1)));
+        for (double& v : var[0].data) v = std::sqrt(v);
+        var[0].RoundToDType();
+        return var;
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // std_backward: var_backward(grad / (2 result)), 0 where result is 0.
+        GraphBuilder& b = c.b;
+        bool keepdim = c.arg(3).AsBool();
+        int64_t correction = c.arg(2).is_none() ? 1 : c.arg(2).AsInt();
+        Reduced red = ReducedOf(c, c.arg(1), keepdim);
+        ir::ValueId result = c.output(0);
+        ir::ValueId g = b.Div(c.grad(0), b.MulScalar(result, 2));
+        g = ZeroWhere(b, g, b.Op("aten.eq.Scalar", {V::V(result), Argument::Int(0)}));
+        g = RestoreReducedDims(b, g, red.dims, keepdim, red.self.Rank());
+        ir::ValueId mean = b.Op("aten.mean.dim", {V::V(c.input(0)), Argument::IntList(red.dims),
+                                                  Argument::Bool(true)});
+        double dof = static_cast<double>(ReducedCount(red.self.shape, red.dims) - correction);
+        return {{0, b.MulScalar(b.Mul(g, b.Sub(c.input(0), mean)), 2.0 / dof)}};
+      })
+      .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ir::ValueId> {
+        std::vector<ir::ValueId> var = b.BoundOp("aten.var.correction", node.args);
+        if (var.empty()) return {};
+        return {Call1(b, "aten.sqrt.default", var[0])};
+      });
+
+  // p-norm over `dim` (every dim for []); p None is 2. Floating only.
+  OpDefiner(r, "norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, bool keepdim=False) -> Tensor",
+            OpKind::kReduction)
+      .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
+        const TensorType& self = call.tensor(0);
+        if (!ir::IsFloatingPoint(self.dtype)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("norm(): input dtype should be floating point, got ",
+                           ir::DTypeName(self.dtype)));
+        }
+        ASSIGN_OR_RETURN(std::vector<int64_t> dims, ReducedDims(call.arg(2), self.Rank()));
+        return One(self.dtype, ReducedShape(self.shape, dims, call.Bool(3)));
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& results)
+                  -> absl::StatusOr<std::vector<HostTensor>> {
+        const HostTensor& self = call.tensor(0);
+        double p = call.IsNone(1) ? 2 : call.Float(1);
+        ASSIGN_OR_RETURN(std::vector<int64_t> dims, ReducedDims(call.arg(2), self.Rank()));
+        return std::vector<HostTensor>{Reduce(
+            self, dims, results[0], [p](const std::vector<double>& v) { return PNorm(v, p); })};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // derivatives.yaml's norm_backward.
+        GraphBuilder& b = c.b;
+        double p = c.arg(1).is_none() ? 2 : c.arg(1).AsFloat();
+        if (p == 0) return {};
+        Reduced red = ReducedOf(c, c.arg(2), c.arg(3).AsBool());
+        int64_t rank = red.self.Rank();
+        ir::ValueId x = c.input(0);
+        ir::ValueId grad = RestoreReducedDims(b, c.grad(0), red.dims, red.keepdim, rank);
+        ir::ValueId norm = RestoreReducedDims(b, c.output(0), red.dims, red.keepdim, rank);
+        ir::ValueId sgn = Call1(b, "aten.sgn.default", x);
+        ir::ValueId abs = Call1(b, "aten.abs.default", x);
+        ir::ValueId norm_zero = b.Op("aten.eq.Scalar", {V::V(norm), Argument::Int(0)});
+        if (p == 1) return {{0, b.Mul(sgn, grad)}};
+        if (p == 2) return {{0, b.Mul(grad, ZeroWhere(b, b.Div(x, norm), norm_zero))}};
+        if (std::isinf(p)) {
+          ir::ValueId mask = b.Op("aten.eq.Tensor", {V::V(abs), V::V(norm)});
+          ir::ValueId count = b.Op("aten.sum.dim_IntList", {V::V(mask), Argument::IntList(red.dims),
+                                                            Argument::Bool(true)});
+          return {{0, b.Mul(b.Mul(sgn, mask), b.Div(grad, count))}};
+        }
+        auto pow = [&](ir::ValueId v, double e) {
+          return b.Op("aten.pow.Tensor_Scalar", {V::V(v), Argument::Float(e)});
+        };
+        ir::ValueId scaled, scale = b.Div(grad, pow(norm, p - 1));
+        if (p < 1) {
+          scaled = b.Mul(sgn, pow(abs, p - 1));
+          scaled = ZeroWhere(b, scaled, b.Op("aten.eq.Scalar", {V::V(x), Argument::Int(0)}));
+        } else if (p < 2) {
+          scaled = b.Mul(sgn, pow(abs, p - 1));
+          scale = ZeroWhere(b, scale, norm_zero);
+        } else {
+          scaled = b.Mul(x, pow(abs, p - 2));
+          scale = ZeroWhere(b, scale, norm_zero);
+        }
+        return {{0, b.Mul(scaled, scale)}};
+      })
+      .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ir::ValueId> {
+        double p = node.args[1].is_none() ? 2 : node.args[1].AsFloat();
+        ir::ValueId x = node.args[0].AsValue();
+        const Argument& dim = node.args[2];
+        const Argument& keepdim = node.args[3];
+        ir::DType dtype = b.type(x).dtype;
+        auto sum = [&](ir::ValueId v) {
+          return b.Op("aten.sum.dim_IntList", {V::V(v), dim, keepdim},
+                      {{"dtype", Argument::DTypeArg(dtype)}});
+        };
+        ir::ValueId abs = Call1(b, "aten.abs.default", x);
+        if (std::isinf(p)) {
+          return {b.Op(p > 0 ? "aten.amax.default" : "aten.amin.default", {V::V(abs), dim, keepdim})};
+        }
+        if (p == 0) return {sum(b.Op("aten.ne.Scalar", {V::V(x), Argument::Int(0)}))};
+        if (p == 1) return {sum(abs)};
+        if (p == 2) return {Call1(b, "aten.sqrt.default", sum(b.Mul(x, x)))};
+        ir::ValueId powered = b.Op("aten.pow.Tensor_Scalar", {V::V(abs), Argument::Float(p)});
+        return {b.Op("aten.pow.Tensor_Scalar", {V::V(sum(powered)), Argument::Float(1 / p)})};
+      });
+}
+
+// max.dim: the first maximum along `dim` (NaN is the maximum) and its index.
+void DefineMaxDim(OpRegistry& r) {
+  OpDefiner(r,
+            "max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)",
+            OpKind::kReduction)
+      .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
+        const TensorType& self = call.tensor(0);
+        ASSIGN_OR_RETURN(int64_t d, NormalizeDim(call.Int(1), self.Rank()));
+        RETURN_IF_ERROR(CheckNonEmptyReduction("max", self.shape, {d}));
+        Dims shape = ReducedShape(self.shape, {d}, call.Bool(2));
+        return std::vector<TensorType>{TensorType::Contiguous(self.dtype, shape),
+                                       TensorType::Contiguous(DType::kInt64, shape)};
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& results)
+                  -> absl::StatusOr<std::vector<HostTensor>> {
+        const HostTensor& self = call.tensor(0);
+        ASSIGN_OR_RETURN(int64_t d, NormalizeDim(call.Int(1), self.Rank()));
+        auto first_max = [](const std::vector<double>& v) {
+          size_t best = 0;
+          for (size_t i = 0; i < v.size(); ++i) {
+            if (std::isnan(v[i])) return i;
+            if (v[i] > v[best]) best = i;
+          }
+          return best;
+        };
+        return std::vector<HostTensor>{
+            Reduce(self, {d}, results[0],
+                   [&](const std::vector<double>& v) { return v[first_max(v)]; }),
+            Reduce(self, {d}, results[1], [&](const std::vector<double>& v) {
+              return static_cast<double>(first_max(v));
+            })};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // value_selecting_reduction_backward: grad placed at the indices.
+        GraphBuilder& b = c.b;
+        TensorType self = b.type(c.input(0));
+        int64_t rank = self.Rank();
+        int64_t d = c.arg(1).AsInt();
+        if (d < 0) d += std::max<int64_t>(rank, 1);
+        bool keepdim = c.arg(2).AsBool();
+        ir::ValueId grad = RestoreReducedDims(b, c.grad(0), {d}, keepdim, rank);
+        ir::ValueId index = RestoreReducedDims(b, c.output(1), {d}, keepdim, rank);
+        int64_t n = rank == 0 ? 1 : self.shape[d];
+        Dims along(std::max<int64_t>(rank, 0), 1);
+        if (rank > 0) along[d] = n;
+        ir::ValueId positions = b.Reshape(
+            b.Op("aten.arange.default", {Argument::Int(n)}, {{"dtype", Argument::DTypeArg(DType::kInt64)}}),
+            along);
+        ir::ValueId hit = b.Op("aten.eq.Tensor", {V::V(positions), V::V(index)});
+        ir::ValueId zero = b.Op("aten.scalar_tensor.default", {Argument::Int(0)},
+                                {{"dtype", Argument::DTypeArg(b.type(grad).dtype)}});
+        return {{0, b.Op("aten.where.self", {V::V(hit), V::V(grad), V::V(zero)})}};
+      })
+      .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ir::ValueId> {
+        ir::ValueId x = node.args[0].AsValue();
+        return {b.Op("aten.amax.default", {V::V(x), Argument::IntList({node.args[1].AsInt()}),
+                                           node.args[2]}),
+                b.Op("aten.argmax.default", {V::V(x), node.args[1], node.args[2]})};
+      });
+}
+
 }  // namespace
 
 absl::Status RegisterReductionOps(OpRegistry& registry) {
@@ -425,6 +697,8 @@ absl::Status RegisterReductionOps(OpRegistry& registry) {
   DefineVariance(registry);
   DefineProducts(registry);
   DefineArgmax(registry);
+  DefineLogSumExpStdNorm(registry);
+  DefineMaxDim(registry);
   return absl::OkStatus();
 }
 

@@ -177,5 +177,35 @@ TEST(ReductionTest, ArgmaxIsNotDifferentiable) {
   EXPECT_TRUE(joint->tangent_outputs.empty());
 }
 
+TEST(ReductionTest, LogSumExpStdNormAndMaxDim) {
+  ExpectGradients({
+      {"aten.logsumexp.default", {{Transposed(kF64, {3, 4})}, {X(0), L({1})}}},
+      {"aten.logsumexp.default", {{T(kF64, {2, 3, 2})}, {X(0), L({0, 2}), B(true)}}},
+      {"aten.std.correction", {{Transposed(kF64, {3, 4})}, {X(0), L({1})}, {{"correction", I(1)}}}},
+      {"aten.std.correction", {{T(kF64, {2, 5})}, {X(0), None()}, {{"correction", I(0)}}}},
+      {"aten.norm.ScalarOpt_dim", {{Transposed(kF64, {3, 4})}, {X(0), F(2), L({1})}}},
+      {"aten.norm.ScalarOpt_dim", {{T(kF64, {3, 4})}, {X(0), None(), L({}), B(true)}}},
+      {"aten.norm.ScalarOpt_dim", {{T(kF64, {3, 4})}, {X(0), I(1), L({0})}}},
+      {"aten.norm.ScalarOpt_dim", {{T(kF64, {3, 4})}, {X(0), F(3), L({0})}}},
+      {"aten.norm.ScalarOpt_dim", {{T(kF64, {3, 4})}, {X(0), F(1.5), L({1})}}},
+      {"aten.norm.ScalarOpt_dim", {{T(kF64, {3, 4})}, {X(0), F(kInf), L({1})}}},
+      {"aten.max.dim", {{Transposed(kF64, {3, 4})}, {X(0), I(1)}, {}, -2, 2, "", {0}}},
+      {"aten.max.dim", {{T(kF64, {3, 4})}, {X(0), I(0), B(true)}, {}, -2, 2, "", {0}}},
+  });
+  HostTensor x = Values(kF64, {2, 3}, {1, 5, 5, -kInf, -kInf, -kInf});
+  std::vector<HostTensor> max = *Evaluate("aten.max.dim", {x}, {X(0), I(1)});
+  EXPECT_EQ(max[0].data, std::vector<double>({5, -kInf}));
+  EXPECT_EQ(max[1].data, std::vector<double>({1, 0}));
+  HostTensor lse = EvaluateOne("aten.logsumexp.default", {x}, {X(0), L({1})});
+  EXPECT_NEAR(lse.data[0], std::log(std::exp(1) + 2 * std::exp(5)), 1e-12);
+  EXPECT_EQ(lse.data[1], -kInf);
+  EXPECT_EQ(InferOne("aten.logsumexp.default", {{T(kI64, {2, 3})}, {X(0), L({0})}}),
+            T(kF32, {3}));
+  HostTensor n = EvaluateOne("aten.norm.ScalarOpt_dim", {Values(kF64, {2}, {3, -4})},
+                             {X(0), None(), L({0})});
+  EXPECT_EQ(n.data[0], 5);
+  EXPECT_NE(ErrorOf("aten.norm.ScalarOpt_dim", {{T(kI64, {2})}, {X(0), None(), L({0})}}), "");
+}
+
 }  // namespace
 }  // namespace aotd::ops::testing

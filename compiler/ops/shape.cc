@@ -724,6 +724,177 @@ void DefineSlicing(OpRegistry& r) {
       .Derivative(split_back);
 }
 
+// unbind's pieces: one select per index along `dim`.
+absl::StatusOr<std::vector<Geometry>> UnbindGeometries(const TensorType& self, int64_t dim) {
+  if (self.Rank() == 0) {
+    return absl::InvalidArgumentError("unbind: dimension specified but the tensor has no dimensions");
+  }
+  ASSIGN_OR_RETURN(int64_t d, NormalizeDim(dim, self.Rank()));
+  std::vector<Geometry> out;
+  for (int64_t i = 0; i < self.shape[d]; ++i) {
+    ASSIGN_OR_RETURN(Geometry g, SelectGeometry(self, d, i));
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+void DefineUnbindAndUnsafeSplit(OpRegistry& r) {
+  OpDefiner(r, "unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]", OpKind::kView)
+      .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
+        const TensorType& self = call.tensor(0);
+        ASSIGN_OR_RETURN(std::vector<Geometry> gs, UnbindGeometries(self, call.Int(1)));
+        std::vector<TensorType> out;
+        for (Geometry& g : gs) out.push_back({self.dtype, std::move(g.shape), std::move(g.strides)});
+        return out;
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>&)
+                  -> absl::StatusOr<std::vector<HostTensor>> {
+        const HostTensor& self = call.tensor(0);
+        ASSIGN_OR_RETURN(std::vector<Geometry> gs,
+                         UnbindGeometries(TensorType::Contiguous(self.dtype, self.shape), call.Int(1)));
+        std::vector<HostTensor> out;
+        for (const Geometry& g : gs) {
+          ASSIGN_OR_RETURN(HostTensor piece, Gather(self, g));
+          out.push_back(std::move(piece));
+        }
+        return out;
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // unbind_backward: the gradients stacked back.
+        std::vector<Argument> parts;
+        for (int i = 0; i < static_cast<int>(c.node().outputs.size()); ++i) {
+          parts.push_back(V::V(c.GradOrZeros(i)));
+        }
+        return {{0, c.b.Op("aten.stack.default", {Argument::List(std::move(parts)), c.arg(1)})}};
+      })
+      .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ir::ValueId> {
+        TensorType self = b.type(node.args[0].AsValue());
+        int64_t dim = node.args[1].AsInt();
+        if (dim < 0) dim += self.Rank();
+        std::vector<ir::ValueId> out;
+        for (int64_t i = 0; i < self.shape[dim]; ++i) {
+          out.push_back(b.Op("aten.select.int", {node.args[0], Argument::Int(dim), Argument::Int(i)}));
+        }
+        return out;
+      });
+
+  // split.Tensor without the alias annotation (LSTM and GRU graphs).
+  const OpDef* split = r.Find("aten.split.Tensor");
+  OpDefiner(r, "unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]",
+            OpKind::kView)
+      .Infer(split->infer)
+      .Kernel(split->kernel)
+      .Derivative(split->derivative)
+      .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ir::ValueId> {
+        return b.BoundOp("aten.split.Tensor", node.args);
+      });
+}
+
+// constant_pad_nd's result shape: pad holds (before, after) pairs from the
+// last dim backwards; negative amounts crop.
+absl::StatusOr<Dims> PaddedShape(const TensorType& self, const Dims& pad) {
+  if (pad.size() % 2 != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("constant_pad_nd: padding length must be divisible by 2, got ", pad.size()));
+  }
+  if (static_cast<int64_t>(pad.size() / 2) > self.Rank()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "constant_pad_nd: padding length ", pad.size(), " is too large for a tensor of rank ",
+        self.Rank()));
+  }
+  Dims shape = self.shape;
+  for (size_t k = 0; k < pad.size() / 2; ++k) {
+    int64_t d = self.Rank() - 1 - static_cast<int64_t>(k);
+    shape[d] += pad[2 * k] + pad[2 * k + 1];
+    if (shape[d] < 0) {
+      return absl::InvalidArgumentError(absl::StrCat("constant_pad_nd: dim ", d, " of shape ",
+                                                     Str(self.shape), " would have size ",
+                                                     shape[d], " after padding ", Str(pad)));
+    }
+  }
+  return shape;
+}
+
+Dims Negated(Dims pad) {
+  for (int64_t& p : pad) p = -p;
+  return pad;
+}
+
+void DefinePadding(OpRegistry& r) {
+  // Pads with `value` (converted to self's dtype), or crops.
+  OpDefiner(r, "constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0) -> Tensor",
+            OpKind::kOther)
+      .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
+        const TensorType& self = call.tensor(0);
+        ASSIGN_OR_RETURN(Dims shape, PaddedShape(self, call.Ints(1)));
+        return One(self.dtype, std::move(shape));
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& results)
+                  -> absl::StatusOr<std::vector<HostTensor>> {
+        const HostTensor& self = call.tensor(0);
+        Dims pad = call.Ints(1);
+        pad.resize(2 * self.Rank(), 0);
+        HostTensor out = HostTensor::Full(results[0].dtype, results[0].shape, call.Float(2));
+        if (self.NumElements() == 0 || out.NumElements() == 0) return std::vector<HostTensor>{out};
+        Dims index(self.Rank(), 0);
+        Dims out_strides = TensorType::Contiguous(out.dtype, out.shape).strides;
+        int64_t i = 0;
+        do {
+          int64_t offset = 0;
+          bool inside = true;
+          for (int64_t d = 0; d < self.Rank(); ++d) {
+            int64_t at = index[d] + pad[2 * (self.Rank() - 1 - d)];
+            inside = inside && at >= 0 && at < out.shape[d];
+            offset += at * out_strides[d];
+          }
+          if (inside) out.data[offset] = self.data[i];
+          ++i;
+        } while (reference::NextIndex(index, self.shape));
+        return std::vector<HostTensor>{std::move(out)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        return {{0, c.b.Op("aten.constant_pad_nd.default",
+                           {V::V(c.grad(0)), Argument::IntList(Negated(c.arg(1).AsIntList())),
+                            Argument::Int(0)})}};
+      })
+      .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ir::ValueId> {
+        // Crops become slices and pads concatenations with full tensors.
+        ir::ValueId v = node.args[0].AsValue();
+        const TensorType self = b.type(v);
+        Dims pad = node.args[1].AsIntList();
+        bool changed = false;
+        for (size_t k = 0; k < pad.size() / 2; ++k) {
+          int64_t d = self.Rank() - 1 - static_cast<int64_t>(k);
+          int64_t before = pad[2 * k], after = pad[2 * k + 1];
+          if (before < 0 || after < 0) {
+            int64_t size = b.type(v).shape[d];
+            v = b.Op("aten.slice.Tensor", {V::V(v), Argument::Int(d),
+                                           Argument::Int(std::max<int64_t>(-before, 0)),
+                                           Argument::Int(size - std::max<int64_t>(-after, 0))});
+            changed = true;
+          }
+          auto fill = [&](int64_t n) {
+            Dims shape = b.type(v).shape;
+            shape[d] = n;
+            return V::V(b.Op("aten.full.default", {Argument::IntList(shape), node.args[2]},
+                             {{"dtype", Argument::DTypeArg(self.dtype)}}));
+          };
+          if (before <= 0 && after <= 0) continue;
+          std::vector<Argument> parts;
+          if (before > 0) parts.push_back(fill(before));
+          parts.push_back(V::V(v));
+          if (after > 0) parts.push_back(fill(after));
+          v = b.Op("aten.cat.default", {Argument::List(std::move(parts)), Argument::Int(d)});
+          changed = true;
+        }
+        if (!changed || !b.type(v).IsContiguous()) {
+          v = b.Op("aten.clone.default", {V::V(v)},
+                   {{"memory_format", Argument::MemoryFormat("contiguous_format")}});
+        }
+        return {v};
+      });
+}
+
 void DefineAliases(OpRegistry& r) {
   auto same = [](const TensorType& self, const auto&) -> absl::StatusOr<Geometry> {
     return Geometry{self.shape, self.strides};
@@ -974,6 +1145,8 @@ absl::Status RegisterShapeOps(OpRegistry& registry) {
   DefineExpandAndDims(registry);
   DefinePermutations(registry);
   DefineSlicing(registry);
+  DefineUnbindAndUnsafeSplit(registry);
+  DefinePadding(registry);
   DefineAliases(registry);
   DefineCopies(registry);
   DefineJoins(registry);

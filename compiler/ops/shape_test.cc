@@ -329,5 +329,25 @@ TEST(ShapeTest, DetachStopsGradients) {
   EXPECT_TRUE(joint->tangent_outputs.empty());
 }
 
+TEST(ShapeTest, UnbindUnsafeSplitAndConstantPad) {
+  ExpectGradients({
+      {"aten.unbind.int", {{Transposed(kF64, {3, 4})}, {X(0), I(1)}}},
+      {"aten.unbind.int", {{T(kF64, {2, 3})}, {X(0)}}},
+      {"aten.unsafe_split.Tensor", {{Transposed(kF64, {5, 4})}, {X(0), I(2)}}},
+      {"aten.constant_pad_nd.default",
+       {{Transposed(kF64, {3, 4})}, {X(0), L({1, 2, -1, 1}), F(0.5)}}},
+      {"aten.constant_pad_nd.default", {{T(kF64, {2, 3, 4})}, {X(0), L({0, -2})}}},
+  });
+  std::vector<TensorType> pieces = *Infer("aten.unbind.int", {{T(kF32, {2, 3})}, {X(0), I(1)}});
+  ASSERT_EQ(pieces.size(), 3u);
+  EXPECT_EQ(pieces[0].shape, Dims({2}));
+  EXPECT_EQ(pieces[0].strides, Dims({3}));
+  HostTensor padded = EvaluateOne("aten.constant_pad_nd.default",
+                                  {Values(kI64, {2, 2}, {1, 2, 3, 4})}, {X(0), L({1, -1}), I(7)});
+  EXPECT_EQ(padded.shape, Dims({2, 2}));
+  EXPECT_EQ(padded.data, std::vector<double>({7, 1, 7, 3}));
+  EXPECT_NE(ErrorOf("aten.constant_pad_nd.default", {{T(kF32, {2})}, {X(0), L({1})}}), "");
+}
+
 }  // namespace
 }  // namespace aotd::ops::testing
