@@ -873,6 +873,51 @@ void AddNn(SampleTable& t) {
       .Range(-2, 5);
 }
 
+// Indexing ops; indices drawn in [0, high) lie within the indexed dims.
+void AddIndexing(SampleTable& t) {
+  t.Add("aten.gather.default", {T(kF32, {4, 5}), T(kI64, {3, 6})}, {X(0), I(1), X(1)},
+        "repeated indices")
+      .Range(-2, 4);
+  t.Add("aten.gather.default", {Transposed(kF32, {4, 5}), T(kI64, {2, 5})}, {X(0), I(-2), X(1)},
+        "non-contiguous, negative dim")
+      .Range(-2, 4);
+  t.Add("aten.gather.default", {T(kI64, {3, 4}), T(kI64, {3, 4})}, {X(0), I(0), X(1)}, "int64")
+      .Range(0, 3);
+  t.Add("aten.scatter_add.default", {T(kF32, {4, 5}), T(kI64, {3, 3}), Transposed(kF32, {3, 4})},
+        {X(0), I(0), X(1), X(2)}, "non-contiguous src")
+      .Range(-2, 4);
+  t.Add("aten.scatter_add.default", {T(kI32, {4, 5}), T(kI64, {2, 5}), T(kI32, {2, 5})},
+        {X(0), I(-1), X(1), X(2)}, "int32, negative dim")
+      .Range(0, 5);
+  t.Add("aten.scatter.src", {Transposed(kF32, {4, 5}), T(kI64, {3, 1}), T(kF32, {3, 4})},
+        {X(0), I(-1), X(1), X(2)}, "non-contiguous, negative dim")
+      .Range(-2, 5);
+  t.Add("aten.scatter.value", {Transposed(kF32, {4, 5}), T(kI64, {3, 3})},
+        {X(0), I(1), X(1), F(2.5)}, "non-contiguous")
+      .Range(-2, 5);
+  t.Add("aten.scatter.value", {T(kI64, {6}), T(kI64, {2})}, {X(0), I(0), X(1), I(-3)}, "int64")
+      .Range(0, 6);
+  t.Add("aten.index_select.default", {T(kF32, {4, 5}), T(kI64, {6})}, {X(0), I(0), X(1)},
+        "repeated indices")
+      .Range(-2, 4);
+  t.Add("aten.index_select.default", {Transposed(kF32, {3, 4, 5}), T(kI32, {3})},
+        {X(0), I(-2), X(1)}, "non-contiguous, int32, negative dim")
+      .Range(-2, 4);
+  t.Add("aten.index_select.default", {T(kBool, {5, 3}), T(kI64, {})}, {X(0), I(1), X(1)},
+        "bool, 0-d index")
+      .Range(0, 3);
+  t.Add("aten.index_add.default", {T(kF32, {4, 5}), T(kI64, {6}), Transposed(kF32, {4, 6})},
+        {X(0), I(1), X(1), X(2)}, "alpha, non-contiguous source")
+      .Kw({{"alpha", F(-1.5)}})
+      .Range(-2, 5);
+  t.Add("aten.index_add.default", {T(kI64, {5, 3}), T(kI32, {4}), T(kI64, {4, 3})},
+        {X(0), I(0), X(1), X(2)}, "int64, int32 index")
+      .Range(0, 5);
+  t.Add("aten.index_copy.default", {Transposed(kF32, {5, 3}), T(kI64, {1}), T(kF32, {1, 3})},
+        {X(0), I(0), X(1), X(2)}, "non-contiguous")
+      .Range(-2, 5);
+}
+
 // Ops that decompose into others, and their backward ops.
 void AddComposedOps(SampleTable& t) {
   t.Add("aten.hardswish.default", {Transposed(kF32, t.Shape(2))}, {X(0)}, "non-contiguous")
@@ -945,6 +990,7 @@ std::vector<OpSample> AllSamples() {
   AddShapeOps(t);
   AddReductions(t);
   AddNn(t);
+  AddIndexing(t);
   AddComposedOps(t);
   return t.Take();
 }

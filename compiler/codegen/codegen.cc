@@ -519,7 +519,11 @@ class ProgramEmitter {
         "aten.embedding.default", "aten.embedding_dense_backward.default", "aten.cat.default",
         "aten.stack.default", "aten.tril.default", "aten.triu.default", "aten.var.correction",
         "aten.var.dim", "aten.argmax.default", "aten.prod.default", "aten.prod.dim_int",
-        "aten.reshape.default", "aten.flatten.using_ints"};
+        "aten.reshape.default", "aten.flatten.using_ints",
+        // Indexing (kernels_indexing.h).
+        "aten.gather.default", "aten.scatter_add.default", "aten.scatter.src",
+        "aten.scatter.value", "aten.index_select.default", "aten.index_add.default",
+        "aten.index_copy.default"};
     bool known = false;
     for (const char* op : kExterns) known = known || node.op == op;
     if (!known) {

@@ -49,6 +49,7 @@ absl::Status RegisterReductionOps(OpRegistry& registry);  // reduction.cc
 absl::Status RegisterShapeOps(OpRegistry& registry);      // shape.cc
 absl::Status RegisterCreationOps(OpRegistry& registry);   // creation.cc
 absl::Status RegisterNnOps(OpRegistry& registry);         // nn.cc
+absl::Status RegisterIndexingOps(OpRegistry& registry);   // indexing.cc
 
 }  // namespace aotd::ops::internal
 

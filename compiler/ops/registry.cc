@@ -17,7 +17,7 @@ const OpRegistry& OpRegistry::Global() {
     for (auto* register_ops :
          {&internal::RegisterPointwiseOps, &internal::RegisterReductionOps,
           &internal::RegisterShapeOps, &internal::RegisterCreationOps,
-          &internal::RegisterNnOps}) {
+          &internal::RegisterNnOps, &internal::RegisterIndexingOps}) {
       absl::Status status = register_ops(*built);
       if (!status.ok()) {
         std::fprintf(stderr, "aotd: building the op registry failed: %s\n",

@@ -1,0 +1,251 @@
+// Runtime kernels of the indexing ops: index_select, gather, the scatters,
+// index_add, index_copy, cumsum, flip and topk.
+//
+// Pasted into generated translation units right after kernels.h (without
+// the include below), under the same rules and calling convention (see
+// kernels.h): names in aotd_rt, standard headers only, no exceptions, and
+// kernels whose index inputs may be bad return bool, false for an index out
+// of range (the outputs are then unspecified). A 0-d tensor counts as 1-d of
+// size 1 along the op's dim. Semantics are those of the reference kernels
+// in compiler/ops/indexing.cc.
+#ifndef AOTD_COMPILER_CODEGEN_RUNTIME_KERNELS_INDEXING_H_
+#define AOTD_COMPILER_CODEGEN_RUNTIME_KERNELS_INDEXING_H_
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "compiler/codegen/runtime/kernels.h"
+
+namespace aotd_rt {
+namespace detail {
+
+// A tensor as [outer, size, inner] around `dim` (sizes only).
+struct AlongDim {
+  int64_t outer = 1, size = 1, inner = 1;
+};
+
+template <typename T>
+inline AlongDim along_dim(const Ref<T>& t, int dim) {
+  AlongDim a;
+  if (t.rank == 0) return a;
+  for (int d = 0; d < dim; ++d) a.outer *= t.shape[d];
+  a.size = t.shape[dim];
+  for (int d = dim + 1; d < t.rank; ++d) a.inner *= t.shape[d];
+  return a;
+}
+
+// Shape and contiguous strides of t, a 0-d tensor as [1].
+struct Dims1 {
+  std::vector<int64_t> shape, strides;
+};
+
+template <typename T>
+inline Dims1 dims_at_least_1d(const Ref<T>& t) {
+  Dims1 d;
+  if (t.rank == 0) {
+    d.shape = {1};
+  } else {
+    d.shape.assign(t.shape, t.shape + t.rank);
+  }
+  d.strides = contiguous_strides(d.shape.data(), static_cast<int>(d.shape.size()));
+  return d;
+}
+
+// For each element i of `index` (row-major), with its multi-index: the
+// offset in a contiguous tensor of `target` dims with the dim replaced by
+// the index value, and the offset in a contiguous tensor of `other` dims at
+// the same multi-index. f(i, target_offset, other_offset). False for an index
+// outside [0, target.shape[dim]). Serial: scatters write in index order.
+template <typename TI, typename F>
+inline bool for_each_scatter(const Ref<const TI>& index, int dim, const Dims1& target,
+                             const Dims1& other, F f) {
+  const Dense<TI> idx(index);
+  const Dims1 ishape = dims_at_least_1d(index);
+  const int rank = static_cast<int>(ishape.shape.size());
+  const int64_t n = numel(index);
+  std::vector<int64_t> c(rank, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t k = static_cast<int64_t>(idx[i]);
+    if (k < 0 || k >= target.shape[dim]) return false;
+    int64_t at = 0, other_at = 0;
+    for (int d = 0; d < rank; ++d) {
+      at += (d == dim ? k : c[d]) * target.strides[d];
+      if (!other.strides.empty()) other_at += c[d] * other.strides[d];
+    }
+    f(i, at, other_at);
+    for (int d = rank - 1; d >= 0; --d) {
+      if (++c[d] < ishape.shape[d]) break;
+      c[d] = 0;
+    }
+  }
+  return true;
+}
+
+}  // namespace detail
+
+// gather(self, dim, index (int64, self's rank), sparse_grad) -> out
+// [index.shape]: out[i] = self[i with i[dim] = index[i]].
+template <typename T, typename TI>
+[[nodiscard]] inline bool gather(Ref<const T> self, int64_t dim, Ref<const TI> index,
+                                 bool sparse_grad, Ref<T> out) {
+  (void)sparse_grad;
+  const int d = detail::normalize_dim(dim, self.rank);
+  const detail::Dense<T> x(self);
+  return detail::for_each_scatter(index, d, detail::dims_at_least_1d(self), detail::Dims1{},
+                                  [&](int64_t i, int64_t at, int64_t) { out.data[i] = x[at]; });
+}
+
+namespace detail {
+
+// self copied to out, then each src (or value) element written (added) at
+// its scattered position.
+template <typename T, typename TI, typename G>
+inline bool scatter_into(Ref<const T> self, int64_t dim, Ref<const TI> index, Ref<T> out,
+                         const Dims1& src_dims, G write) {
+  std::vector<int64_t> strides = contiguous_strides(out.shape, out.rank);
+  copy_elements(self.data, self.strides, out.data, strides.data(), self.shape, self.rank);
+  const int d = detail::normalize_dim(dim, self.rank);
+  return for_each_scatter(index, d, dims_at_least_1d(self), src_dims,
+                          [&](int64_t, int64_t at, int64_t src_at) { write(out.data[at], src_at); });
+}
+
+}  // namespace detail
+
+// scatter_add(self, dim, index, src) -> out [self.shape]: self with src's
+// elements added at the positions gather would read.
+template <typename T, typename TI>
+[[nodiscard]] inline bool scatter_add(Ref<const T> self, int64_t dim, Ref<const TI> index,
+                                      Ref<const T> src, Ref<T> out) {
+  const detail::Dense<T> s(src);
+  return detail::scatter_into(self, dim, index, out, detail::dims_at_least_1d(src),
+                              [&](T& o, int64_t at) { o = static_cast<T>(o + s[at]); });
+}
+
+// scatter.src: as scatter_add, writing instead of adding (the last write
+// of a repeated index wins).
+template <typename T, typename TI>
+[[nodiscard]] inline bool scatter(Ref<const T> self, int64_t dim, Ref<const TI> index,
+                                  Ref<const T> src, Ref<T> out) {
+  const detail::Dense<T> s(src);
+  return detail::scatter_into(self, dim, index, out, detail::dims_at_least_1d(src),
+                              [&](T& o, int64_t at) { o = s[at]; });
+}
+
+// scatter.value: as scatter.src with every source element `value`.
+template <typename T, typename TI>
+[[nodiscard]] inline bool scatter(Ref<const T> self, int64_t dim, Ref<const TI> index,
+                                  double value, Ref<T> out) {
+  const T v = static_cast<T>(value);
+  return detail::scatter_into(self, dim, index, out, detail::Dims1{},
+                              [&](T& o, int64_t) { o = v; });
+}
+
+// index_select(self, dim, index (int64 or int32, at most 1-d)) -> out:
+// self's slices along dim at the indices.
+template <typename T, typename TI>
+[[nodiscard]] inline bool index_select(Ref<const T> self, int64_t dim, Ref<const TI> index,
+                                       Ref<T> out) {
+  const int d = detail::normalize_dim(dim, self.rank);
+  const detail::AlongDim in = detail::along_dim(self, d);
+  const int64_t n = detail::numel(index);
+  const detail::Dense<TI> idx(index);
+  for (int64_t j = 0; j < n; ++j) {
+    const int64_t k = static_cast<int64_t>(idx[j]);
+    if (k < 0 || k >= in.size) return false;
+  }
+  const int64_t step = self.rank == 0 ? 0 : self.strides[d];
+  const int64_t rows = in.outer * n;
+  // Offsets in self of each outer row and of each element within a slice.
+  std::vector<int64_t> outer_at(in.outer), inner_at(in.inner);
+  {
+    for (int64_t o = 0; o < in.outer; ++o) {
+      int64_t at = 0, rest = o;
+      for (int q = d - 1; q >= 0; --q) {
+        at += rest % self.shape[q] * self.strides[q];
+        rest /= self.shape[q];
+      }
+      outer_at[o] = at;
+    }
+    for (int64_t i = 0; i < in.inner; ++i) {
+      int64_t at = 0, rest = i;
+      for (int q = self.rank - 1; q > d; --q) {
+        at += rest % self.shape[q] * self.strides[q];
+        rest /= self.shape[q];
+      }
+      inner_at[i] = at;
+    }
+  }
+  bool dense_inner = true;
+  for (int64_t i = 0; i < in.inner; ++i) dense_inner = dense_inner && inner_at[i] == i;
+#pragma omp parallel for if (rows * in.inner > kParallelWork) schedule(static)
+  for (int64_t row = 0; row < rows; ++row) {
+    const int64_t o = row / n, j = row % n;
+    const T* src = self.data + outer_at[o] + static_cast<int64_t>(idx[j]) * step;
+    T* dst = out.data + row * in.inner;
+    if (dense_inner) {
+      std::copy(src, src + in.inner, dst);
+    } else {
+      for (int64_t i = 0; i < in.inner; ++i) dst[i] = src[inner_at[i]];
+    }
+  }
+  return true;
+}
+
+namespace detail {
+
+// self copied to out, then source's slices along dim added (alpha times)
+// or written at the indexed slices, in index order.
+template <typename T, typename TI>
+inline bool index_into(Ref<const T> self, int64_t dim, Ref<const TI> index, Ref<const T> source,
+                       bool add, double alpha, Ref<T> out) {
+  std::vector<int64_t> strides = contiguous_strides(out.shape, out.rank);
+  copy_elements(self.data, self.strides, out.data, strides.data(), self.shape, self.rank);
+  const int d = detail::normalize_dim(dim, self.rank);
+  const AlongDim v = along_dim(out, d);
+  const int64_t n = numel(index);
+  const Dense<TI> idx(index);
+  const Dense<T> src(source);
+  for (int64_t j = 0; j < n; ++j) {
+    const int64_t k = static_cast<int64_t>(idx[j]);
+    if (k < 0 || k >= v.size) return false;
+  }
+  const T a = static_cast<T>(alpha);
+  // Slices of one outer row go to distinct rows of out only across outer.
+#pragma omp parallel for if (v.outer * n * v.inner > kParallelWork) schedule(static)
+  for (int64_t o = 0; o < v.outer; ++o) {
+    for (int64_t j = 0; j < n; ++j) {
+      const T* s = src.get() + (o * n + j) * v.inner;
+      T* dst = out.data + (o * v.size + static_cast<int64_t>(idx[j])) * v.inner;
+      if (add) {
+        for (int64_t i = 0; i < v.inner; ++i) dst[i] = static_cast<T>(dst[i] + a * s[i]);
+      } else {
+        std::copy(s, s + v.inner, dst);
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace detail
+
+// index_add(self, dim, index, source, alpha) -> out [self.shape]: self with
+// alpha * source's slices added at the indexed slices.
+template <typename T, typename TI>
+[[nodiscard]] inline bool index_add(Ref<const T> self, int64_t dim, Ref<const TI> index,
+                                    Ref<const T> source, double alpha, Ref<T> out) {
+  return detail::index_into(self, dim, index, source, true, alpha, out);
+}
+
+// index_copy(self, dim, index, source) -> out: source's slices written at
+// the indexed slices (the last of a repeated index wins).
+template <typename T, typename TI>
+[[nodiscard]] inline bool index_copy(Ref<const T> self, int64_t dim, Ref<const TI> index,
+                                     Ref<const T> source, Ref<T> out) {
+  return detail::index_into(self, dim, index, source, false, 1.0, out);
+}
+
+}  // namespace aotd_rt
+
+#endif  // AOTD_COMPILER_CODEGEN_RUNTIME_KERNELS_INDEXING_H_

@@ -1,0 +1,160 @@
+// Indexing ops: inference, kernels and finite-difference gradients.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "compiler/ir/graph.h"
+#include "compiler/ir/text.h"
+#include "compiler/ops/testing/op_check.h"
+#include "compiler/reference/host_tensor.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace aotd::ops::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+void ExpectType(const TensorType& t, DType dtype, const Dims& shape) {
+  EXPECT_EQ(t.dtype, dtype) << ir::PrintType(t);
+  EXPECT_EQ(t.shape, shape) << ir::PrintType(t);
+}
+
+void ExpectValues(const HostTensor& t, const Dims& shape, const std::vector<double>& expected) {
+  ASSERT_EQ(t.shape, shape) << reference::DescribeTensor(t);
+  ASSERT_EQ(t.data.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(t.data[i], expected[i], 1e-9) << i;
+}
+
+// A sample whose integer tensors (indices) are drawn in [0, high).
+Sample Indexed(std::vector<TensorType> tensors, std::vector<Argument> args, int64_t high,
+               std::string note, Kwargs kwargs = {}) {
+  Sample s{std::move(tensors), std::move(args), std::move(kwargs)};
+  s.low = -2;
+  s.high = static_cast<double>(high);
+  s.note = std::move(note);
+  return s;
+}
+
+// ---- gather and the scatters ----
+
+TEST(IndexingTest, GatherScatterInference) {
+  ExpectType(InferOne("aten.gather.default", {{T(kF32, {4, 5}), T(kI64, {3, 2})}, {X(0), I(-1), X(1)}}),
+             kF32, {3, 2});
+  ExpectType(InferOne("aten.scatter_add.default",
+                      {{T(kF64, {4, 5}), T(kI64, {3, 2}), T(kF64, {3, 4})}, {X(0), I(0), X(1), X(2)}}),
+             kF64, {4, 5});
+  ExpectType(InferOne("aten.scatter.value", {{T(kI64, {4}), T(kI64, {2})}, {X(0), I(0), X(1), I(3)}}),
+             kI64, {4});
+  EXPECT_THAT(ErrorOf("aten.gather.default", {{T(kF32, {4, 5}), T(kI32, {3, 2})}, {X(0), I(1), X(1)}}),
+              HasSubstr("expected index of dtype int64, got int32"));
+  EXPECT_THAT(ErrorOf("aten.gather.default", {{T(kF32, {4, 5}), T(kI64, {5, 2})}, {X(0), I(1), X(1)}}),
+              HasSubstr("index [5,2] is larger than self [4,5] apart from dimension 1"));
+  EXPECT_THAT(ErrorOf("aten.gather.default", {{T(kF32, {4, 5}), T(kI64, {3})}, {X(0), I(1), X(1)}}),
+              HasSubstr("as many dims as self"));
+  EXPECT_THAT(ErrorOf("aten.gather.default", {{T(kF32, {4, 5}), T(kI64, {3, 2})}, {X(0), I(2), X(1)}}),
+              HasSubstr("out of range"));
+  EXPECT_THAT(ErrorOf("aten.scatter_add.default",
+                      {{T(kF32, {4, 5}), T(kI64, {3, 2}), T(kF32, {2, 4})}, {X(0), I(0), X(1), X(2)}}),
+              HasSubstr("larger than src"));
+  EXPECT_THAT(ErrorOf("aten.scatter.src",
+                      {{T(kF32, {4, 5}), T(kI64, {3, 2}), T(kF64, {3, 4})}, {X(0), I(0), X(1), X(2)}}),
+              HasSubstr("same dtype"));
+}
+
+TEST(IndexingTest, GatherScatterKernels) {
+  HostTensor x = Values(kF64, {2, 3}, {0, 1, 2, 3, 4, 5});
+  HostTensor idx = Values(kI64, {2, 2}, {2, 0, 1, 1});
+  ExpectValues(EvaluateOne("aten.gather.default", {x, idx}, {X(0), I(1), X(1)}), {2, 2}, {2, 0, 4, 4});
+  ExpectValues(EvaluateOne("aten.gather.default", {x, Values(kI64, {1, 3}, {1, 0, 1})}, {X(0), I(0), X(1)}),
+               {1, 3}, {3, 1, 5});
+  HostTensor src = Values(kF64, {2, 2}, {10, 20, 30, 40});
+  ExpectValues(EvaluateOne("aten.scatter_add.default", {x, idx, src}, {X(0), I(1), X(1), X(2)}),
+               {2, 3}, {20, 1, 12, 3, 74, 5});
+  ExpectValues(EvaluateOne("aten.scatter.src", {x, idx, src}, {X(0), I(1), X(1), X(2)}), {2, 3},
+               {20, 1, 10, 3, 40, 5});
+  ExpectValues(EvaluateOne("aten.scatter.value", {x, idx}, {X(0), I(-1), X(1), F(-1)}), {2, 3},
+               {-1, 1, -1, 3, -1, 5});
+  EXPECT_FALSE(Evaluate("aten.gather.default", {x, Values(kI64, {1, 1}, {3})}, {X(0), I(1), X(1)}).ok());
+  EXPECT_FALSE(Evaluate("aten.scatter_add.default", {x, Values(kI64, {1, 1}, {-1}), src},
+                        {X(0), I(1), X(1), X(2)})
+                   .ok());
+}
+
+TEST(IndexingTest, GatherScatterGradients) {
+  ExpectGradients({
+      {"aten.gather.default",
+       Indexed({T(kF64, {4, 5}), T(kI64, {3, 6})}, {X(0), I(1), X(1)}, 4, "repeated indices")},
+      {"aten.gather.default",
+       Indexed({Transposed(kF64, {4, 5}), T(kI64, {2, 5})}, {X(0), I(-2), X(1)}, 4,
+               "non-contiguous, negative dim")},
+      {"aten.scatter_add.default",
+       Indexed({T(kF64, {4, 5}), T(kI64, {3, 3}), Transposed(kF64, {3, 4})},
+               {X(0), I(0), X(1), X(2)}, 4, "non-contiguous src")},
+      {"aten.scatter.src",
+       Indexed({Transposed(kF64, {4, 5}), T(kI64, {3, 1}), T(kF64, {3, 4})},
+               {X(0), I(-1), X(1), X(2)}, 5, "negative dim, one index per row")},
+      {"aten.scatter.value",
+       Indexed({T(kF64, {4, 5}), T(kI64, {3, 3})}, {X(0), I(1), X(1), F(2.5)}, 5, "value")},
+  });
+}
+
+// ---- index_select, index_add, index_copy ----
+
+TEST(IndexingTest, IndexAlongDimInference) {
+  ExpectType(InferOne("aten.index_select.default", {{T(kF32, {4, 5}), T(kI32, {7})}, {X(0), I(-1), X(1)}}),
+             kF32, {4, 7});
+  ExpectType(InferOne("aten.index_select.default", {{T(kI64, {4}), T(kI64, {})}, {X(0), I(0), X(1)}}),
+             kI64, {1});
+  ExpectType(InferOne("aten.index_add.default",
+                      {{T(kF32, {4, 5}), T(kI64, {3}), T(kF32, {4, 3})}, {X(0), I(1), X(1), X(2)}}),
+             kF32, {4, 5});
+  EXPECT_THAT(ErrorOf("aten.index_select.default", {{T(kF32, {4, 5}), T(kF32, {2})}, {X(0), I(0), X(1)}}),
+              HasSubstr("expected index of dtype int64 or int32, got float32"));
+  EXPECT_THAT(ErrorOf("aten.index_select.default", {{T(kF32, {4, 5}), T(kI64, {2, 2})}, {X(0), I(0), X(1)}}),
+              HasSubstr("at most 1-d"));
+  EXPECT_THAT(ErrorOf("aten.index_add.default",
+                      {{T(kF32, {4, 5}), T(kI64, {3}), T(kF32, {3, 4})}, {X(0), I(1), X(1), X(2)}}),
+              HasSubstr("source [3,4] must match self [4,5] except in dimension 1"));
+  EXPECT_THAT(ErrorOf("aten.index_add.default", {{T(kI64, {4}), T(kI64, {3}), T(kI64, {3})},
+                                                 {X(0), I(0), X(1), X(2)},
+                                                 {{"alpha", F(0.5)}}}),
+              HasSubstr("alpha must be an integer"));
+}
+
+TEST(IndexingTest, IndexAlongDimKernels) {
+  HostTensor x = Values(kF64, {2, 3}, {0, 1, 2, 3, 4, 5});
+  HostTensor idx = Values(kI32, {3}, {2, 0, 2});
+  ExpectValues(EvaluateOne("aten.index_select.default", {x, idx}, {X(0), I(1), X(1)}), {2, 3},
+               {2, 0, 2, 5, 3, 5});
+  HostTensor src = Values(kF64, {2, 3}, {1, 2, 3, 4, 5, 6});
+  ExpectValues(EvaluateOne("aten.index_add.default", {x, idx, src}, {X(0), I(1), X(1), X(2)},
+                           {{"alpha", I(2)}}),
+               {2, 3}, {4, 1, 10, 13, 4, 25});
+  ExpectValues(EvaluateOne("aten.index_copy.default", {x, idx, src}, {X(0), I(1), X(1), X(2)}),
+               {2, 3}, {2, 1, 3, 5, 4, 6});
+  EXPECT_FALSE(Evaluate("aten.index_select.default", {x, Values(kI64, {1}, {-1})}, {X(0), I(0), X(1)}).ok());
+  EXPECT_FALSE(Evaluate("aten.index_add.default", {x, Values(kI64, {1}, {3}), Values(kF64, {2, 1}, {1, 1})},
+                        {X(0), I(1), X(1), X(2)})
+                   .ok());
+}
+
+TEST(IndexingTest, IndexAlongDimGradients) {
+  ExpectGradients({
+      {"aten.index_select.default",
+       Indexed({T(kF64, {4, 5}), T(kI64, {6})}, {X(0), I(0), X(1)}, 4, "repeated indices")},
+      {"aten.index_select.default",
+       Indexed({Transposed(kF64, {3, 4, 5}), T(kI32, {3})}, {X(0), I(-2), X(1)}, 4,
+               "non-contiguous, int32, negative dim")},
+      {"aten.index_add.default",
+       Indexed({T(kF64, {4, 5}), T(kI64, {6}), Transposed(kF64, {4, 6})}, {X(0), I(1), X(1), X(2)},
+               5, "alpha", {{"alpha", F(-1.5)}})},
+      {"aten.index_copy.default",
+       Indexed({T(kF64, {5, 3}), T(kI64, {1}), T(kF64, {1, 3})}, {X(0), I(0), X(1), X(2)}, 5,
+               "one index")},
+  });
+}
+
+}  // namespace
+}  // namespace aotd::ops::testing
