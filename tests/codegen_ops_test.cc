@@ -916,6 +916,32 @@ void AddIndexing(SampleTable& t) {
   t.Add("aten.index_copy.default", {Transposed(kF32, {5, 3}), T(kI64, {1}), T(kF32, {1, 3})},
         {X(0), I(0), X(1), X(2)}, "non-contiguous")
       .Range(-2, 5);
+  t.Add("aten.index.Tensor", {T(kF32, {4, 5}), T(kI64, {2, 3})}, {X(0), List({X(1)})},
+        "first dim, negative indices")
+      .Integers(Ints::kSigned)
+      .Range(-2, 4);
+  t.Add("aten.index.Tensor", {Transposed(kF32, {3, 4, 5}), T(kI64, {2, 1}), T(kI32, {3})},
+        {X(0), List({None(), X(1), X(2)})}, "adjacent, broadcast, non-contiguous")
+      .Range(-2, 4);
+  t.Add("aten.index.Tensor", {T(kI64, {3, 4, 5}), T(kI64, {2}), T(kI64, {2})},
+        {X(0), List({X(1), None(), X(2)})}, "non-adjacent, int64")
+      .Range(0, 3);
+  t.Add("aten.index_put.default", {T(kF32, {4, 5}), T(kI64, {3}), T(kF32, {5})},
+        {X(0), List({X(1)}), X(2), B(true)}, "accumulate, broadcast values")
+      .Range(-2, 4);
+  t.Add("aten.index_put.default",
+        {Transposed(kF32, {3, 4, 5}), T(kI64, {2}), T(kI64, {2}), T(kF32, {2, 4})},
+        {X(0), List({X(1), None(), X(2)}), X(3), B(true)}, "non-adjacent, non-contiguous")
+      .Integers(Ints::kSigned)
+      .Range(-2, 3);
+  t.Add("aten.index_put.default", {T(kF32, {4, 5}), T(kI32, {1}), T(kF32, {1, 5})},
+        {X(0), List({X(1)}), X(2)}, "overwrite, int32")
+      .Range(-2, 4);
+  t.Add("aten.index_put.default", {T(kF32, {2, 3, 4}), T(kBool, {3, 4}), T(kF32, {2, 1})},
+        {X(0), List({None(), X(1)}), X(2)}, "mask");
+  t.Add("aten.index_put.default", {T(kI64, {3, 4}), T(kU8, {3, 4}), T(kI64, {})},
+        {X(0), List({X(1)}), X(2), B(true)}, "uint8 mask, accumulate, int64")
+      .Range(0, 2);
 }
 
 // Ops that decompose into others, and their backward ops.

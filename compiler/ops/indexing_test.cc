@@ -156,5 +156,98 @@ TEST(IndexingTest, IndexAlongDimGradients) {
   });
 }
 
+
+// ---- index.Tensor and index_put ----
+
+Argument Items(std::vector<Argument> items) { return Argument::List(std::move(items)); }
+
+TEST(IndexingTest, AdvancedIndexingInference) {
+  ExpectType(InferOne("aten.index.Tensor",
+                      {{T(kF32, {5, 4, 6, 7}), T(kI64, {2, 1}), T(kI32, {3})},
+                       {X(0), Items({None(), X(1), X(2)})}}),
+             kF32, {5, 2, 3, 7});
+  ExpectType(InferOne("aten.index.Tensor",
+                      {{T(kF32, {5, 4, 6, 7}), T(kI64, {2, 1}), T(kI64, {3})},
+                       {X(0), Items({X(1), None(), X(2)})}}),
+             kF32, {2, 3, 4, 7});
+  ExpectType(InferOne("aten.index_put.default",
+                      {{T(kF32, {3, 4}), T(kBool, {3, 4}), T(kF32, {})},
+                       {X(0), Items({X(1)}), X(2)}}),
+             kF32, {3, 4});
+  EXPECT_THAT(ErrorOf("aten.index.Tensor", {{T(kF32, {3, 4}), T(kF32, {2})}, {X(0), Items({X(1)})}}),
+              HasSubstr("tensors used as indices must be int64, int32, bool or uint8, got float32"));
+  EXPECT_THAT(ErrorOf("aten.index.Tensor", {{T(kF32, {3, 4}), T(kBool, {3})}, {X(0), Items({X(1)})}}),
+              HasSubstr("depends on the mask's values"));
+  EXPECT_THAT(ErrorOf("aten.index.Tensor",
+                      {{T(kF32, {3}), T(kI64, {2})}, {X(0), Items({X(1), X(1)})}}),
+              HasSubstr("too many indices for a tensor of dimension 1"));
+  EXPECT_THAT(ErrorOf("aten.index.Tensor",
+                      {{T(kF32, {3, 4}), T(kI64, {2}), T(kI64, {3})}, {X(0), Items({X(1), X(2)})}}),
+              HasSubstr("[2]"));
+  EXPECT_THAT(ErrorOf("aten.index_put.default",
+                      {{T(kF32, {3, 4}), T(kBool, {3, 5}), T(kF32, {})}, {X(0), Items({X(1)}), X(2)}}),
+              HasSubstr("does not match the shape of the indexed tensor"));
+  EXPECT_THAT(ErrorOf("aten.index_put.default",
+                      {{T(kF32, {3, 4}), T(kI64, {2}), T(kF32, {3, 4})}, {X(0), Items({X(1)}), X(2)}}),
+              HasSubstr("do not broadcast to the indexed shape [2,4]"));
+}
+
+TEST(IndexingTest, AdvancedIndexingKernels) {
+  HostTensor x = Values(kF64, {2, 3}, {0, 1, 2, 3, 4, 5});
+  ExpectValues(EvaluateOne("aten.index.Tensor", {x, Values(kI64, {2}, {-1, 0})}, {X(0), Items({X(1)})}),
+               {2, 3}, {3, 4, 5, 0, 1, 2});
+  ExpectValues(EvaluateOne("aten.index.Tensor", {x, Values(kI32, {2, 1}, {2, 0})},
+                           {X(0), Items({None(), X(1)})}),
+               {2, 2, 1}, {2, 0, 5, 3});
+  HostTensor y = Values(kF64, {2, 3, 2}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+  HostTensor ij = Values(kI64, {2}, {1, 0});
+  ExpectValues(EvaluateOne("aten.index.Tensor", {y, ij}, {X(0), Items({X(1), None(), X(1)})}), {2, 3},
+               {7, 9, 11, 0, 2, 4});
+  EXPECT_FALSE(Evaluate("aten.index.Tensor", {x, Values(kI64, {1}, {-3})}, {X(0), Items({X(1)})}).ok());
+  EXPECT_FALSE(Evaluate("aten.index.Tensor", {x, Values(kI64, {1}, {2})}, {X(0), Items({X(1)})}).ok());
+
+  HostTensor idx = Values(kI64, {3}, {1, 1, 0});
+  HostTensor v = Values(kF64, {3, 1}, {10, 20, 30});
+  ExpectValues(EvaluateOne("aten.index_put.default", {x, idx, v}, {X(0), Items({X(1)}), X(2), B(true)}),
+               {2, 3}, {30, 31, 32, 33, 34, 35});
+  ExpectValues(EvaluateOne("aten.index_put.default", {x, idx, v}, {X(0), Items({X(1)}), X(2)}), {2, 3},
+               {30, 30, 30, 20, 20, 20});
+  HostTensor mask = Values(kBool, {3}, {1, 0, 1});
+  ExpectValues(EvaluateOne("aten.index_put.default", {x, mask, Values(kF64, {}, {-1})},
+                           {X(0), Items({None(), X(1)}), X(2)}),
+               {2, 3}, {-1, 1, -1, -1, 4, -1});
+  ExpectValues(EvaluateOne("aten.index_put.default", {x, mask, Values(kF64, {2, 1}, {1, 2})},
+                           {X(0), Items({None(), X(1)}), X(2), B(true)}),
+               {2, 3}, {1, 1, 3, 5, 4, 7});
+}
+
+TEST(IndexingTest, AdvancedIndexingGradients) {
+  ExpectGradients({
+      {"aten.index.Tensor",
+       Indexed({T(kF64, {4, 5}), T(kI64, {2, 3})}, {X(0), Items({X(1)})}, 4, "first dim, repeats")},
+      {"aten.index.Tensor",
+       Indexed({Transposed(kF64, {3, 4, 5}), T(kI64, {2, 1}), T(kI32, {3})},
+               {X(0), Items({None(), X(1), X(2)})}, 3, "adjacent, broadcast, non-contiguous")},
+      {"aten.index.Tensor",
+       Indexed({T(kF64, {3, 4, 5}), T(kI64, {2}), T(kI64, {2})}, {X(0), Items({X(1), None(), X(2)})},
+               3, "non-adjacent")},
+      {"aten.index_put.default",
+       Indexed({T(kF64, {4, 5}), T(kI64, {3}), T(kF64, {5})}, {X(0), Items({X(1)}), X(2), B(true)}, 4,
+               "accumulate, broadcast values")},
+      {"aten.index_put.default",
+       Indexed({Transposed(kF64, {3, 4, 5}), T(kI64, {2}), T(kI64, {2}), T(kF64, {2, 4})},
+               {X(0), Items({X(1), None(), X(2)}), X(3), B(true)}, 3, "non-adjacent, accumulate")},
+      {"aten.index_put.default",
+       Indexed({T(kF64, {4, 5}), T(kI64, {1}), T(kF64, {1, 5})}, {X(0), Items({X(1)}), X(2)}, 4,
+               "overwrite")},
+      {"aten.index_put.default",
+       Indexed({T(kF64, {2, 3, 4}), T(kBool, {3, 4}), T(kF64, {2, 1})},
+               {X(0), Items({None(), X(1)}), X(2)}, 2, "mask")},
+      {"aten.index_put.default",
+       Indexed({T(kF64, {3, 4}), T(kBool, {3, 4}), T(kF64, {})}, {X(0), Items({X(1)}), X(2), B(true)},
+               2, "mask, accumulate")},
+  });
+}
+
 }  // namespace
 }  // namespace aotd::ops::testing
