@@ -51,12 +51,13 @@ class Functionalizer {
     ir::CopyInputs(forward_, out_.graph, map_);
     for (const ir::Input& input : forward_.inputs()) input_of_[map_[input.value]] = input.value;
     for (const ir::Node& node : forward_.nodes()) {
+      ++current_;
       const ops::OpDef* def = ops::OpRegistry::Global().Find(node.op);
       int mutated = MutatedArgument(def);
       if (mutated >= 0) {
         RETURN_IF_ERROR(Pure(node, *def, mutated));
       } else {
-        ir::CopyNode(forward_, node, map_, out_.graph, map_);
+        Copy(node);
         if (node.op == "aten.native_batch_norm.default") RETURN_IF_ERROR(UpdateRunningStats(node));
       }
       if (!b_.ok()) return b_.status();
@@ -71,6 +72,28 @@ class Functionalizer {
   }
 
  private:
+  // Copies `node` as it is, or, when an argument now stands for a value of
+  // another type (a pure form's result is laid out anew where the in-place
+  // op kept its view's strides), with its results' types inferred again.
+  void Copy(const ir::Node& node) {
+    bool same_types = true;
+    for (const Argument& arg : node.args) {
+      ir::ForEachValue(arg, [&](ValueId v) {
+        same_types = same_types && out_.graph.type(map_[v]) == forward_.type(v);
+      });
+    }
+    if (same_types) {
+      ir::CopyNode(forward_, node, map_, out_.graph, map_);
+      return;
+    }
+    std::vector<Argument> args;
+    for (const Argument& a : node.args) args.push_back(ir::RemapArgument(a, map_));
+    std::vector<ValueId> results = b_.BoundOp(node.op, std::move(args));
+    for (size_t i = 0; i < results.size() && i < node.outputs.size(); ++i) {
+      map_.Set(node.outputs[i], results[i]);
+    }
+  }
+
   static int MutatedArgument(const ops::OpDef* def) {
     if (def == nullptr) return -1;
     for (size_t i = 0; i < def->schema.args.size(); ++i) {
@@ -131,15 +154,71 @@ class Functionalizer {
       input_of_[updated] = input->second;
       return absl::OkStatus();
     }
-    if (forward_.value(original).node >= 0) {
-      const ops::OpDef* producer =
-          ops::OpRegistry::Global().Find(forward_.node(forward_.value(original).node).op);
-      if (producer != nullptr && producer->kind == ops::OpKind::kView) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            ir::DescribeNode(node), ": in-place update of a view is not supported"));
-      }
+    std::vector<ValueId> chain = ViewChain(original);
+    if (chain.size() > 1 && !MutationStaysInView(chain)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          ir::DescribeNode(node),
+          ": in-place update of a view whose base (or an overlapping view) is read later, "
+          "or of a view of a graph input, is not supported"));
     }
     return absl::OkStatus();
+  }
+
+  // The views from a value that is not a view to `v`: root first, `v` last.
+  std::vector<ValueId> ViewChain(ValueId v) const {
+    std::vector<ValueId> chain = {v};
+    for (;;) {
+      int n = forward_.value(chain.back()).node;
+      if (n < 0) break;
+      const ir::Node& producer = forward_.node(n);
+      const ops::OpDef* def = ops::OpRegistry::Global().Find(producer.op);
+      if (def == nullptr || def->kind != ops::OpKind::kView || producer.args.empty() ||
+          !producer.args[0].is_value()) {
+        break;
+      }
+      chain.push_back(producer.args[0].AsValue());
+    }
+    return std::vector<ValueId>(chain.rbegin(), chain.rend());
+  }
+
+  // Whether the current node's in-place update of the view at the end of
+  // `mutated` (a ViewChain) is seen by nothing but that view: the root is
+  // no graph input, and no later node or graph output reads the root or a
+  // view that may overlap the mutated one. Views taken from the mutated
+  // view afterwards see the new value (they are built from it); different
+  // pieces of one split or unbind do not overlap.
+  bool MutationStaysInView(const std::vector<ValueId>& mutated) const {
+    if (forward_.value(mutated[0]).node < 0) return false;
+    auto safe = [&](ValueId read) {
+      std::vector<ValueId> chain = ViewChain(read);
+      if (chain[0] != mutated[0] || read == mutated.back()) return true;
+      size_t i = 0;
+      while (i < chain.size() && i < mutated.size() && chain[i] == mutated[i]) ++i;
+      if (i == mutated.size()) return forward_.value(chain[i]).node > current_;
+      if (i == chain.size()) return false;  // An ancestor of the mutated view.
+      const ir::Value& a = forward_.value(chain[i]);
+      const ir::Value& b = forward_.value(mutated[i]);
+      return a.node == b.node && a.index != b.index && SplitsIntoPieces(forward_.node(a.node).op);
+    };
+    for (int n = current_ + 1; n < static_cast<int>(forward_.nodes().size()); ++n) {
+      for (const Argument& arg : forward_.node(n).args) {
+        if (arg.is_value() && !safe(arg.AsValue())) return false;
+        if (arg.is_list()) {
+          for (const Argument& item : arg.AsList()) {
+            if (item.is_value() && !safe(item.AsValue())) return false;
+          }
+        }
+      }
+    }
+    for (ValueId v : forward_.outputs()) {
+      if (!safe(v)) return false;
+    }
+    return true;
+  }
+
+  static bool SplitsIntoPieces(const std::string& op) {
+    return op == "aten.split.Tensor" || op == "aten.split_with_sizes.default" ||
+           op == "aten.unsafe_split.Tensor" || op == "aten.unbind.int";
   }
 
   // native_batch_norm(input, weight, bias, running_mean, running_var,
@@ -176,6 +255,7 @@ class Functionalizer {
   GraphBuilder b_;
   std::map<ValueId, ValueId> input_of_;  // Current value -> forward input value.
   std::map<int, ValueId> write_backs_;   // Input index -> final value.
+  int current_ = -1;  // Index of the forward node being copied.
 };
 
 }  // namespace

@@ -149,6 +149,69 @@ TEST(FunctionalizeTest, TransposeOfAnInputInPlaceIsAnError) {
   EXPECT_EQ(f.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(FunctionalizeTest, InPlaceUpdatesOfSplitPiecesStayInTheirPieces) {
+  // LSTM cells: gates split into pieces, each activated in place.
+  ir::Graph g = Parse(R"(graph(
+  %x: f32[2,4] requires_grad
+) {
+  %e = aten.exp.default(%x) : f32[2,4]
+  %sp = aten.split.Tensor(%e, 2, 1) : (f32[2,2]{4,1}, f32[2,2]{4,1})
+  %s = aten.sigmoid_.default(%sp#0) : f32[2,2]{4,1}
+  %t = aten.tanh_.default(%sp#1) : f32[2,2]{4,1}
+  %v = aten.t.default(%sp#0) : f32[2,2]{1,4}
+  %m = aten.mul.Tensor(%v, %sp#1) : f32[2,2]{1,2}
+  return (%m)
+}
+)");
+  absl::StatusOr<FunctionalGraph> f = Functionalize(g);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_TRUE(f->write_back_inputs.empty());
+  std::string text = ir::PrintGraph(f->graph);
+  // Later nodes read the new values, typed by their contiguous layout.
+  EXPECT_NE(text.find("aten.t.default(%sigmoid) : f32[2,2]{1,2}"), std::string::npos) << text;
+  EXPECT_NE(text.find("aten.mul.Tensor(%t, %tanh) : f32[2,2]\n"), std::string::npos) << text;
+}
+
+TEST(FunctionalizeTest, InPlaceUpdatesOfViewsSeenElsewhereAreErrors) {
+  for (const char* text : {
+           // The base is read after its view changed.
+           R"(graph(
+  %x: f32[2,4]
+) {
+  %e = aten.exp.default(%x) : f32[2,4]
+  %v = aten.slice.Tensor(%e, 1, 0, 2, 1) : f32[2,2]{4,1}
+  %s = aten.sigmoid_.default(%v) : f32[2,2]{4,1}
+  return (%e)
+}
+)",
+           // A view taken before the change is read after it.
+           R"(graph(
+  %x: f32[2,4]
+) {
+  %e = aten.exp.default(%x) : f32[2,4]
+  %v = aten.slice.Tensor(%e, 1, 0, 2, 1) : f32[2,2]{4,1}
+  %w = aten.t.default(%v) : f32[2,2]{1,4}
+  %s = aten.sigmoid_.default(%v) : f32[2,2]{4,1}
+  return (%w)
+}
+)",
+           // A view of a graph input.
+           R"(graph(
+  %x: f32[2,4]
+) {
+  %v = aten.slice.Tensor(%x, 1, 0, 2, 1) : f32[2,2]{4,1}
+  %s = aten.sigmoid_.default(%v) : f32[2,2]{4,1}
+  return (%s)
+}
+)"}) {
+    absl::StatusOr<FunctionalGraph> f = Functionalize(Parse(text));
+    ASSERT_FALSE(f.ok()) << text;
+    EXPECT_EQ(f.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(f.status().message().find("in-place update of a view"), std::string::npos)
+        << f.status();
+  }
+}
+
 TEST(DecomposeTest, ReplacesCompositeOpsUntilNoneIsLeft) {
   ir::Graph g = Parse(R"(graph(
   %x: f32[4],
