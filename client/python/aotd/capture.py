@@ -74,14 +74,38 @@ def capture(fn, labelled_inputs):
         return flat
 
     module = make_fx(flat_fn)(*[_copy(t) for t in originals])
-    constants = [n for n in module.graph.nodes if n.op == "get_attr"]
-    constant_values = [getattr(module, n.target) for n in constants]
-    for node, value in zip(constants, constant_values):
-        if not isinstance(value, torch.Tensor) or value.dtype not in _DTYPES:
-            raise CaptureError(f"constant {node.target} is not a tensor aotd supports")
+    constants, constant_values = _lift_constants(module, labels, originals)
     values = _record_values(module, [_copy(t) for t in originals])
     graph = _to_proto(module.graph, labels, originals, constants, constant_values, values)
     return Captured(graph, constant_values, spec_box[-1])
+
+
+def _lift_constants(module, labels, originals):
+    """The graph's tensor constants (get_attr nodes) and their values. A
+    constant that is one of the inputs (a module that keeps its own
+    references to its parameters, as RNNs do) is replaced by that input; a
+    constant that requires grad and is none is an error, since its
+    gradient would be lost."""
+    placeholders = [n for n in module.graph.nodes if n.op == "placeholder"]
+    constants, values = [], []
+    for node in [n for n in module.graph.nodes if n.op == "get_attr"]:
+        value = getattr(module, node.target)
+        if not isinstance(value, torch.Tensor) or value.dtype not in _DTYPES:
+            raise CaptureError(f"constant {node.target} is not a tensor aotd supports")
+        same = [i for i, t in enumerate(originals) if t is value]
+        if same:
+            node.replace_all_uses_with(placeholders[same[0]])
+            module.graph.erase_node(node)
+        elif value.requires_grad:
+            raise CaptureError(
+                f"the function reads a tensor of shape {list(value.shape)} that requires grad "
+                f"but is not among its inputs ({node.target}); pass it as an argument, a "
+                f"parameter or a buffer")
+        else:
+            constants.append(node)
+            values.append(value)
+    module.recompile()
+    return constants, values
 
 
 def _copy(t):
@@ -94,8 +118,18 @@ def _copy(t):
     return copy.requires_grad_(t.requires_grad)
 
 
+class _Layout:
+    """A tensor's dtype, shape and strides when its node ran (a later
+    in-place op such as transpose_ may change the tensor's own)."""
+
+    def __init__(self, tensor):
+        self.dtype = tensor.dtype
+        self.shape = list(tensor.shape)
+        self.strides = list(tensor.stride())
+
+
 class _Recorder(torch.fx.Interpreter):
-    """Runs a graph and keeps every node's result."""
+    """Runs a graph and keeps the layout of every node's results."""
 
     def __init__(self, module):
         super().__init__(module)
@@ -103,7 +137,8 @@ class _Recorder(torch.fx.Interpreter):
 
     def run_node(self, node):
         result = super().run_node(node)
-        self.values[node] = result
+        self.values[node] = pytree.tree_map(
+            lambda v: _Layout(v) if isinstance(v, torch.Tensor) else v, result)
         return result
 
 
@@ -115,12 +150,15 @@ def _record_values(module, inputs):
 
 
 def _meta(value, where):
-    if not isinstance(value, torch.Tensor):
+    """The TensorMeta of a tensor or of a _Layout."""
+    if isinstance(value, torch.Tensor):
+        value = _Layout(value)
+    if not isinstance(value, _Layout):
         raise CaptureError(f"{where} produced a {type(value).__name__}, not a tensor")
     if value.dtype not in _DTYPES:
         raise CaptureError(f"{where} produced dtype {value.dtype}, which aotd does not support")
-    return graph_pb2.TensorMeta(dtype=_DTYPES[value.dtype], shape=list(value.shape),
-                                strides=list(value.stride()))
+    return graph_pb2.TensorMeta(dtype=_DTYPES[value.dtype], shape=value.shape,
+                                strides=value.strides)
 
 
 def _to_proto(fx_graph, labels, originals, constants, constant_values, values):

@@ -44,6 +44,13 @@ def reset():
         _clients.clear()
 
 
+def _to_capsule(tensor):
+    # PyTorch 1.13 exports no bool tensors; the runtime takes uint8 for bool.
+    if tensor.dtype == torch.bool:
+        tensor = tensor.view(torch.uint8)
+    return to_dlpack(tensor)
+
+
 class Step:
     """One loaded artifact and how its flat inputs and outputs map to the
     caller's."""
@@ -59,7 +66,7 @@ class Step:
     def forward(self, inputs):
         """Flat outputs and the saved activations; no autograd."""
         capsules, saved = self.artifact.forward(
-            [to_dlpack(t.detach()) for t in inputs] + [to_dlpack(t) for t in self.constants])
+            [_to_capsule(t.detach()) for t in inputs] + [_to_capsule(t) for t in self.constants])
         outputs = [from_dlpack(c) for c in capsules]
         outputs = [o.view(torch.bool) if b else o for o, b in zip(outputs, self.bool_outputs)]
         return outputs, saved

@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 
 import pytest
+import torch
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
@@ -66,3 +67,15 @@ def own_server():
         running = Server(cache_dir).start()
         yield running
         running.kill()
+
+
+def assert_same_state(compiled, eager):
+    """Equal within rtol 1e-4; an element near zero is compared at 1e-4 of
+    its tensor's largest magnitude (float32 sums in another order differ by
+    that much, not less)."""
+    compiled, eager = list(compiled), list(eager)
+    assert [name for name, _ in compiled] == [name for name, _ in eager]
+    for (name, a), (_, b) in zip(compiled, eager):
+        scale = float(b.abs().max()) if b.is_floating_point() and b.numel() else 0.0
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4 * scale,
+                                   msg=lambda m: f"{name}: {m}")

@@ -9,6 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import aotd
+from conftest import assert_same_state
 
 STEPS = 5
 LR = 0.1
@@ -53,18 +54,6 @@ def loss(logits, target):
 
 
 MODULES = {"a_mlp": mlp, "b_transformer": transformer, "c_cnn": cnn}
-
-
-def assert_same_state(compiled, eager):
-    """Equal within rtol 1e-4; an element near zero is compared at 1e-4 of
-    its tensor's largest magnitude (float32 sums in another order differ by
-    that much, not less)."""
-    compiled, eager = list(compiled), list(eager)
-    assert [name for name, _ in compiled] == [name for name, _ in eager]
-    for (name, a), (_, b) in zip(compiled, eager):
-        scale = float(b.abs().max()) if b.is_floating_point() and b.numel() else 0.0
-        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4 * scale,
-                                   msg=lambda m: f"{name}: {m}")
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))
