@@ -916,6 +916,18 @@ void AddIndexing(SampleTable& t) {
   t.Add("aten.index_copy.default", {Transposed(kF32, {5, 3}), T(kI64, {1}), T(kF32, {1, 3})},
         {X(0), I(0), X(1), X(2)}, "non-contiguous")
       .Range(-2, 5);
+  t.Add("aten.cumsum.default", {Transposed(kF32, {4, 5})}, {X(0), I(1)}, "non-contiguous");
+  t.Add("aten.cumsum.default", {T(kI32, {3, 4, 2})}, {X(0), I(-3)}, "int32 to int64")
+      .Integers(Ints::kSigned);
+  t.Add("aten.cumsum.default", {T(kF32, {6})}, {X(0), I(0)}, "float32 to float64")
+      .Kw(WithDType(kF64));
+  t.Add("aten.flip.default", {Transposed(kF32, {3, 4, 5})}, {X(0), L({0, -1})},
+        "non-contiguous");
+  t.Add("aten.flip.default", {T(kI64, {4})}, {X(0), L({0})}, "int64");
+  t.Add("aten.topk.default", {Transposed(kF32, {4, 6})}, {X(0), I(3)}, "non-contiguous");
+  t.Add("aten.topk.default", {T(kF64, {5, 3})}, {X(0), I(2), I(0), B(false)}, "smallest, dim 0");
+  t.Add("aten.topk.default", {T(kI64, {3, 8})}, {X(0), I(8), I(-1), B(true), B(false)}, "int64")
+      .Range(0, 100);
   t.Add("aten.index.Tensor", {T(kF32, {4, 5}), T(kI64, {2, 3})}, {X(0), List({X(1)})},
         "first dim, negative indices")
       .Integers(Ints::kSigned)

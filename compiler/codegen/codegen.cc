@@ -523,7 +523,8 @@ class ProgramEmitter {
         // Indexing (kernels_indexing.h).
         "aten.gather.default", "aten.scatter_add.default", "aten.scatter.src",
         "aten.scatter.value", "aten.index_select.default", "aten.index_add.default",
-        "aten.index_copy.default"};
+        "aten.index_copy.default", "aten.cumsum.default", "aten.flip.default",
+        "aten.topk.default"};
     bool known = false;
     for (const char* op : kExterns) known = known || node.op == op;
     if (!known) {

@@ -874,12 +874,147 @@ void DefineAdvancedIndexing(OpRegistry& r) {
       });
 }
 
+// ---- Ops along one dim: cumsum, flip, topk ----
+
+// Whether `a` comes before `b` in topk's order: larger first (smaller
+// first unless `largest`), NaN counting as the largest value, ties by
+// position.
+bool TopkBefore(double a, int64_t ia, double b, int64_t ib, bool largest) {
+  bool na = std::isnan(a), nb = std::isnan(b);
+  if (na != nb) return largest ? na : nb;
+  if (!na && a != b) return largest ? a > b : a < b;
+  return ia < ib;
+}
+
+void DefineAlongDim(OpRegistry& r) {
+  OpDefiner(r, "cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
+            OpKind::kOther)
+      .Infer([](const TypeCall& call) -> Types {
+        const TensorType& self = call.tensor(0);
+        RETURN_IF_ERROR(NormalizeDim(call.Int(1), self.Rank()).status());
+        // Integers and bools sum in int64 unless a dtype is given.
+        DType dtype = call.OptDType(2).value_or(
+            ir::IsFloatingPoint(self.dtype) ? self.dtype : DType::kInt64);
+        return One(dtype, self.shape);
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        const HostTensor self = call.tensor(0).Cast(types[0].dtype);
+        ASSIGN_OR_RETURN(int64_t dim, NormalizeDim(call.Int(1), self.Rank()));
+        DimView v = ViewAlong(self.shape, dim);
+        HostTensor out(types[0].dtype, types[0].shape);
+        for (int64_t o = 0; o < v.outer; ++o) {
+          for (int64_t i = 0; i < v.inner; ++i) {
+            double acc = 0;
+            for (int64_t j = 0; j < v.size; ++j) {
+              int64_t at = (o * v.size + j) * v.inner + i;
+              acc += self.data[at];
+              out.data[at] = acc;
+            }
+          }
+        }
+        out.RoundToDType();
+        return std::vector<HostTensor>{std::move(out)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // cumsum_backward: the gradient summed from the end, in self's dtype.
+        GraphBuilder& b = c.b;
+        TensorType self = b.type(c.input(0));
+        ValueId g = c.grad(0);
+        if (self.Rank() > 0) {
+          Argument dims = Argument::IntList({c.arg(1).AsInt()});
+          g = b.Op("aten.flip.default", {V::V(g), dims});
+          g = b.Op("aten.cumsum.default", {V::V(g), c.arg(1)});
+          g = b.Op("aten.flip.default", {V::V(g), dims});
+        }
+        return {{0, b.Cast(g, self.dtype)}};
+      });
+
+  OpDefiner(r, "flip(Tensor self, int[] dims) -> Tensor", OpKind::kOther)
+      .Infer([](const TypeCall& call) -> Types {
+        const TensorType& self = call.tensor(0);
+        if (!call.Ints(1).empty()) RETURN_IF_ERROR(NormalizeDims(call.Ints(1), self.Rank()).status());
+        return One(self.dtype, self.shape);
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        const HostTensor& self = call.tensor(0);
+        std::vector<int64_t> dims;
+        if (!call.Ints(1).empty()) {
+          ASSIGN_OR_RETURN(dims, NormalizeDims(call.Ints(1), self.Rank()));
+        }
+        HostTensor out(types[0].dtype, types[0].shape);
+        Dims strides = self.Strides();
+        for (int64_t i = 0; i < self.NumElements(); ++i) {
+          Dims c = Unflatten(i, self.shape);
+          for (int64_t d : dims) {
+            if (d < self.Rank()) c[d] = self.shape[d] - 1 - c[d];
+          }
+          out.data[i] = self.data[Offset(c, strides)];
+        }
+        return std::vector<HostTensor>{std::move(out)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        return {{0, c.b.Op("aten.flip.default", {V::V(c.grad(0)), c.arg(1)})}};
+      });
+
+  OpDefiner(r,
+            "topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> "
+            "(Tensor values, Tensor indices)",
+            OpKind::kOther)
+      .Infer([](const TypeCall& call) -> Types {
+        const TensorType& self = call.tensor(0);
+        ASSIGN_OR_RETURN(int64_t dim, NormalizeDim(call.Int(2), self.Rank()));
+        int64_t size = self.Rank() == 0 ? 1 : self.shape[dim];
+        int64_t k = call.Int(1);
+        if (k < 0 || k > size) {
+          return Invalid("topk(): k ", k, " is out of range for dimension ", dim, " of size ", size);
+        }
+        Dims shape = self.shape;
+        if (self.Rank() > 0) shape[dim] = k;
+        return std::vector<TensorType>{TensorType::Contiguous(self.dtype, shape),
+                                       TensorType::Contiguous(DType::kInt64, shape)};
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        // Always sorted (sorted=False leaves the order to the implementation).
+        const HostTensor& self = call.tensor(0);
+        ASSIGN_OR_RETURN(int64_t dim, NormalizeDim(call.Int(2), self.Rank()));
+        const int64_t k = call.Int(1);
+        const bool largest = call.Bool(3);
+        DimView v = ViewAlong(self.shape, dim);
+        HostTensor values(types[0].dtype, types[0].shape), indices(DType::kInt64, types[1].shape);
+        std::vector<int64_t> order(v.size);
+        for (int64_t o = 0; o < v.outer; ++o) {
+          for (int64_t i = 0; i < v.inner; ++i) {
+            auto at = [&](int64_t j) { return self.data[(o * v.size + j) * v.inner + i]; };
+            std::iota(order.begin(), order.end(), 0);
+            std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+              return TopkBefore(at(a), a, at(b), b, largest);
+            });
+            for (int64_t j = 0; j < k; ++j) {
+              values.data[(o * k + j) * v.inner + i] = at(order[j]);
+              indices.data[(o * k + j) * v.inner + i] = static_cast<double>(order[j]);
+            }
+          }
+        }
+        return std::vector<HostTensor>{std::move(values), std::move(indices)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // value_selecting_reduction_backward: the gradient scattered into
+        // zeros at the indices.
+        GraphBuilder& b = c.b;
+        TensorType self = b.type(c.input(0));
+        ValueId zeros = b.Zeros(self.shape, b.type(c.grad(0)).dtype);
+        return {{0, b.Op("aten.scatter.src",
+                         {V::V(zeros), c.arg(2), V::V(c.output(1)), V::V(c.grad(0))})}};
+      });
+}
+
 }  // namespace
 
 absl::Status RegisterIndexingOps(OpRegistry& registry) {
   DefineGatherScatter(registry);
   DefineIndexAlongDim(registry);
   DefineAdvancedIndexing(registry);
+  DefineAlongDim(registry);
   return absl::OkStatus();
 }
 

@@ -249,5 +249,47 @@ TEST(IndexingTest, AdvancedIndexingGradients) {
   });
 }
 
+// ---- cumsum, flip, topk ----
+
+TEST(IndexingTest, AlongDimInferenceAndKernels) {
+  ExpectType(InferOne("aten.cumsum.default", {{T(kI32, {3, 4})}, {X(0), I(-1)}}), kI64, {3, 4});
+  ExpectType(InferOne("aten.cumsum.default", {{T(kBool, {3})}, {X(0), I(0)}, WithDType(kF64)}), kF64, {3});
+  ExpectType(InferOne("aten.flip.default", {{T(kF32, {3, 4})}, {X(0), L({0, -1})}}), kF32, {3, 4});
+  absl::StatusOr<std::vector<TensorType>> r =
+      Infer("aten.topk.default", {{T(kF32, {3, 5})}, {X(0), I(2), I(0)}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ExpectType((*r)[0], kF32, {2, 5});
+  ExpectType((*r)[1], kI64, {2, 5});
+  EXPECT_THAT(ErrorOf("aten.topk.default", {{T(kF32, {3, 5})}, {X(0), I(6)}}),
+              HasSubstr("k 6 is out of range for dimension 1 of size 5"));
+  EXPECT_THAT(ErrorOf("aten.cumsum.default", {{T(kF32, {3, 5})}, {X(0), I(2)}}), HasSubstr("out of range"));
+  EXPECT_THAT(ErrorOf("aten.flip.default", {{T(kF32, {3, 5})}, {X(0), L({1, -1})}}), HasSubstr("appears twice"));
+
+  HostTensor x = Values(kF64, {2, 3}, {1, 2, 3, 4, 5, 6});
+  ExpectValues(EvaluateOne("aten.cumsum.default", {x}, {X(0), I(1)}), {2, 3}, {1, 3, 6, 4, 9, 15});
+  ExpectValues(EvaluateOne("aten.cumsum.default", {x}, {X(0), I(-2)}), {2, 3}, {1, 2, 3, 5, 7, 9});
+  ExpectValues(EvaluateOne("aten.flip.default", {x}, {X(0), L({0, 1})}), {2, 3}, {6, 5, 4, 3, 2, 1});
+  HostTensor y = Values(kF64, {5}, {3, kNaN, 1, 3, 7});
+  absl::StatusOr<std::vector<HostTensor>> t = Evaluate("aten.topk.default", {y}, {X(0), I(3)});
+  ASSERT_TRUE(t.ok()) << t.status();
+  ExpectValues((*t)[1], {3}, {1, 4, 0});
+  t = Evaluate("aten.topk.default", {y}, {X(0), I(2), I(0), B(false)});
+  ASSERT_TRUE(t.ok()) << t.status();
+  ExpectValues((*t)[0], {2}, {1, 3});
+  ExpectValues((*t)[1], {2}, {2, 0});
+}
+
+TEST(IndexingTest, AlongDimGradients) {
+  ExpectGradients({
+      {"aten.cumsum.default", {{Transposed(kF64, {3, 4})}, {X(0), I(1)}}},
+      {"aten.cumsum.default", {{T(kF64, {3, 4, 2})}, {X(0), I(-3)}, WithDType(kF64)}},
+      {"aten.cumsum.default", {{T(kF64, {})}, {X(0), I(0)}}},
+      {"aten.flip.default", {{Transposed(kF64, {3, 4})}, {X(0), L({0, -1})}}},
+      {"aten.topk.default", {{T(kF64, {4, 5})}, {X(0), I(3)}, {}, -2, 2, "largest", {0}}},
+      {"aten.topk.default",
+       {{Transposed(kF64, {4, 5})}, {X(0), I(2), I(0), B(false)}, {}, -2, 2, "smallest", {0}}},
+  });
+}
+
 }  // namespace
 }  // namespace aotd::ops::testing

@@ -246,6 +246,84 @@ template <typename T, typename TI>
   return detail::index_into(self, dim, index, source, false, 1.0, out);
 }
 
+// cumsum(self, dim, dtype (in TO)) -> out: running sums along dim,
+// accumulated in double for floating types (int64 for integers).
+template <typename T, typename TO>
+inline void cumsum(Ref<const T> self, int64_t dim, Ref<TO> out) {
+  const int d = detail::normalize_dim(dim, self.rank);
+  const detail::AlongDim v = detail::along_dim(self, d);
+  const detail::Dense<T> x(self);
+  using Acc = detail::Acc<TO>;
+#pragma omp parallel for if (detail::numel(self) > kParallelWork) schedule(static)
+  for (int64_t o = 0; o < v.outer; ++o) {
+    std::vector<Acc> acc(v.inner, Acc(0));
+    for (int64_t j = 0; j < v.size; ++j) {
+      const int64_t base = (o * v.size + j) * v.inner;
+      for (int64_t i = 0; i < v.inner; ++i) {
+        acc[i] += static_cast<Acc>(static_cast<TO>(x[base + i]));
+        out.data[base + i] = static_cast<TO>(acc[i]);
+      }
+    }
+  }
+}
+
+// flip(self, dims) -> out: self reversed along each of dims.
+template <typename T>
+inline void flip(Ref<const T> self, const int64_t* dims, int64_t num_dims, Ref<T> out) {
+  std::vector<int64_t> strides(self.strides, self.strides + self.rank);
+  // A reversed dim reads with a negative stride from its last element.
+  int64_t start = 0;
+  for (int64_t k = 0; k < num_dims; ++k) {
+    const int d = detail::normalize_dim(dims[k], self.rank);
+    if (d >= self.rank || self.shape[d] == 0) continue;
+    start += (self.shape[d] - 1) * self.strides[d];
+    strides[d] = -self.strides[d];
+  }
+  const int64_t n = detail::numel(self);
+#pragma omp parallel for if (n > kParallelWork) schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t rest = i, at = start;
+    for (int d = self.rank - 1; d >= 0; --d) {
+      at += rest % self.shape[d] * strides[d];
+      rest /= self.shape[d];
+    }
+    out.data[i] = self.data[at];
+  }
+}
+
+// topk(self, k, dim, largest, sorted) -> values, indices (int64): the k
+// largest (smallest) along dim, sorted, NaN counting as the largest, ties
+// in index order.
+template <typename T>
+inline void topk(Ref<const T> self, int64_t k, int64_t dim, bool largest, bool sorted,
+                 Ref<T> values, Ref<int64_t> indices) {
+  (void)sorted;
+  const int d = detail::normalize_dim(dim, self.rank);
+  const detail::AlongDim v = detail::along_dim(self, d);
+  const detail::Dense<T> x(self);
+  const int64_t rows = v.outer * v.inner;
+#pragma omp parallel for if (rows * v.size > kParallelWork) schedule(static)
+  for (int64_t row = 0; row < rows; ++row) {
+    const int64_t o = row / v.inner, i = row % v.inner;
+    const T* base = x.get() + o * v.size * v.inner + i;
+    std::vector<int64_t> order(v.size);
+    for (int64_t j = 0; j < v.size; ++j) order[j] = j;
+    auto before = [&](int64_t a, int64_t b) {
+      const double xa = static_cast<double>(base[a * v.inner]);
+      const double xb = static_cast<double>(base[b * v.inner]);
+      const bool na = std::isnan(xa), nb = std::isnan(xb);
+      if (na != nb) return largest ? na : nb;
+      if (!na && xa != xb) return largest ? xa > xb : xa < xb;
+      return a < b;
+    };
+    std::partial_sort(order.begin(), order.begin() + k, order.end(), before);
+    for (int64_t j = 0; j < k; ++j) {
+      values.data[(o * k + j) * v.inner + i] = base[order[j] * v.inner];
+      indices.data[(o * k + j) * v.inner + i] = order[j];
+    }
+  }
+}
+
 }  // namespace aotd_rt
 
 #endif  // AOTD_COMPILER_CODEGEN_RUNTIME_KERNELS_INDEXING_H_
