@@ -72,7 +72,8 @@ class Step:
         return outputs, saved
 
     def backward(self, saved, grad_outputs):
-        tangents = [grad_outputs[i].contiguous() for i in self.tangent_outputs]
+        # Any layout: the runtime copies a tangent into its output's layout.
+        tangents = [grad_outputs[i] for i in self.tangent_outputs]
         grads = self.artifact.backward(saved, [to_dlpack(t) for t in tangents])
         return [from_dlpack(c) for c in grads]
 
