@@ -364,28 +364,51 @@ class ProgramEmitter {
     return out;
   }
 
-  // Loops over `shape`: opens them into body_, returns the index names.
-  std::vector<std::string> OpenLoops(const Dims& shape, int64_t work) {
+  // Opens loops over `shape` into body_ (the inner one SIMD) and returns
+  // the index names. CloseLoops decides whether the outer one is parallel.
+  std::vector<std::string> OpenLoops(const Dims& shape) {
+    nest_start_ = body_.size();
     std::vector<std::string> index;
     std::string indent = "  ";
     for (size_t d = 0; d < shape.size(); ++d) {
       std::string i = absl::StrCat("i", d);
       index.push_back(i);
-      if (d == 0 && shape.size() > 1 && work > (1 << 15)) {
-        absl::StrAppend(&body_, indent, "#pragma omp parallel for\n");
-      } else if (d + 1 == shape.size()) {
-        absl::StrAppend(&body_, indent,
-                        shape.size() == 1 && work > (1 << 15) ? "#pragma omp parallel for simd\n"
-                                                              : "#pragma omp simd\n");
-      }
+      if (d + 1 == shape.size()) absl::StrAppend(&body_, indent, "#pragma omp simd\n");
       absl::StrAppend(&body_, indent, "for (int64_t ", i, " = 0; ", i, " < ", shape[d], "; ++", i,
                       ") {\n");
       indent += "  ";
     }
     return index;
   }
-  void CloseLoops(size_t depth) {
+  // Closes the `depth` loops OpenLoops opened last. Their outer loop runs
+  // on every thread when the nest's work passes kParallelWork: `work`
+  // element evaluations, each weighing one more kMathCallWork per call of a
+  // math function in the nest.
+  void CloseLoops(size_t depth, int64_t work) {
+    if (depth > 0 && work * (1 + kMathCallWork * MathCalls(body_, nest_start_)) > kParallelWork) {
+      if (depth == 1) {
+        const std::string simd = "#pragma omp simd";
+        body_.replace(body_.find(simd, nest_start_), simd.size(), "#pragma omp parallel for simd");
+      } else {
+        body_.insert(nest_start_, "  #pragma omp parallel for\n");
+      }
+    }
     for (size_t d = depth; d > 0; --d) absl::StrAppend(&body_, std::string(2 * d, ' '), "}\n");
+  }
+  static constexpr int64_t kParallelWork = 1 << 15;
+  static constexpr int64_t kMathCallWork = 8;
+  // Calls of math functions (exp, erf, tanh, ...) in `text` from `start`.
+  static int64_t MathCalls(const std::string& text, size_t start) {
+    static const char* const kCalls[] = {"std::exp(", "std::expm1(", "std::log(", "std::log1p(",
+                                         "std::tanh(", "std::erf(",   "std::sin(", "std::cos(",
+                                         "std::pow("};
+    int64_t calls = 0;
+    for (const char* call : kCalls) {
+      for (size_t at = text.find(call, start); at != std::string::npos; at = text.find(call, at + 1)) {
+        ++calls;
+      }
+    }
+    return calls;
   }
 
   std::string Offset(const ir::TensorType& t, const std::vector<std::string>& index) {
@@ -400,11 +423,11 @@ class ProgramEmitter {
   // dst[...] = v[...] over v's shape; dst laid out as `dst_type`.
   absl::Status EmitStore(const std::string& dst, const ir::TensorType& dst_type, ValueId v) {
     const ir::TensorType& t = g_.type(v);
-    std::vector<std::string> index = OpenLoops(t.shape, t.NumElements());
+    std::vector<std::string> index = OpenLoops(t.shape);
     ASSIGN_OR_RETURN(std::string element, Element(v, index));
     absl::StrAppend(&body_, std::string(2 * (t.Rank() + 1), ' '), dst, "[",
                     Offset(dst_type, index), "] = ", element, ";\n");
-    CloseLoops(t.Rank());
+    CloseLoops(t.Rank(), t.NumElements());
     return absl::OkStatus();
   }
 
@@ -437,7 +460,7 @@ class ProgramEmitter {
     std::string acc_t = ir::IsFloatingPoint(ot.dtype) ? "double" : Ty(out);
     // A full reduction opens no loop: a block scopes its accumulator.
     if (kept.empty()) absl::StrAppend(&body_, "  {\n");
-    std::vector<std::string> outer = OpenLoops(kept, ot.NumElements() * count);
+    std::vector<std::string> outer = OpenLoops(kept);
     std::string indent(2 * (kept.size() + 1), ' ');
     // Integer maxima and minima start from the type's extremes (an infinity
     // does not convert to an integer).
@@ -485,7 +508,7 @@ class ProgramEmitter {
     std::string value = is_mean ? absl::StrCat("acc / ", count, ".0") : "acc";
     absl::StrAppend(&body_, indent, Ptr(out), "[", Offset(ot, out_index), "] = static_cast<",
                     Ty(out), ">(", value, ");\n");
-    CloseLoops(kept.size());
+    CloseLoops(kept.size(), ot.NumElements() * count);
     if (kept.empty()) absl::StrAppend(&body_, "  }\n");
     return absl::OkStatus();
   }
@@ -653,7 +676,7 @@ class ProgramEmitter {
   absl::Status EmitGroup(int group) {
     const std::vector<ValueId>& members = members_[group];
     const ir::TensorType& t = g_.type(members[0]);
-    std::vector<std::string> index = OpenLoops(t.shape, t.NumElements() * members.size());
+    std::vector<std::string> index = OpenLoops(t.shape);
     std::string indent(2 * (t.Rank() + 1), ' ');
     emitting_group_ = group;
     for (ValueId v : members) {
@@ -669,7 +692,7 @@ class ProgramEmitter {
       emitted_[v] = true;
     }
     emitting_group_ = -1;
-    CloseLoops(t.Rank());
+    CloseLoops(t.Rank(), t.NumElements() * static_cast<int64_t>(members.size()));
     return absl::OkStatus();
   }
 
@@ -724,6 +747,7 @@ class ProgramEmitter {
   std::vector<bool> local_;
   bool open_ = false;
   int emitting_group_ = -1;
+  size_t nest_start_ = 0;  // Where OpenLoops began the last loop nest in body_.
   std::vector<bool> emitted_;
   std::vector<int64_t> ws_offset_;
   int64_t workspace_bytes_ = 0;

@@ -9,7 +9,8 @@
 // library. Intermediate buffers live in one workspace per call, placed by
 // liveness so memory is reused. Loops are OpenMP-parallel over the outer
 // dimension and SIMD over the inner one; transcendental math vectorizes
-// through SLEEF's vector ABI functions, keeping IEEE inf/NaN semantics.
+// through vector-ABI functions (libmvec and SLEEF), keeping IEEE inf/NaN
+// semantics.
 //
 // The generated text contains no text from the request: identifiers are
 // generated from value numbers.

@@ -32,10 +32,11 @@ struct SystemToolchainOptions {
   std::vector<std::string> flags = {"-std=c++17", "-O3", "-fPIC", "-shared", "-fopenmp",
                                     "-fno-math-errno"};
   // OpenBLAS's OpenMP build, whatever the system default: its pthread build
-  // fights the generated code's OpenMP threads.
+  // fights the generated code's OpenMP threads. libmvec and libsleef serve
+  // the vector math functions (see compiler/codegen/prelude.cc).
   std::vector<std::string> libs = {"-L/usr/lib/x86_64-linux-gnu/openblas-openmp",
                                    "-Wl,-rpath,/usr/lib/x86_64-linux-gnu/openblas-openmp",
-                                   "-lopenblas", "-lsleefgnuabi", "-lm"};
+                                   "-lopenblas", "-lmvec", "-lsleef", "-lm"};
   absl::Duration time_limit = absl::Seconds(120);
   int64_t memory_limit_bytes = int64_t{4} << 30;
   std::string temp_root = "/tmp";  // Each compile gets its own folder here.
