@@ -247,6 +247,18 @@ class ProgramEmitter {
         out_slot_[v] = static_cast<int>(j);
       }
     }
+    // An output that is a view laid out as the output wants, covering all
+    // of its base's storage: the base is computed in the output buffer.
+    for (size_t j = 0; j < g_.outputs().size(); ++j) {
+      ValueId v = g_.outputs()[j], b = base_[v];
+      const ir::TensorType& t = g_.type(v);
+      if (place_[v] == Place::kView && offset_[v] == 0 && place_[b] == Place::kBuffer &&
+          out_slot_[b] < 0 && out_slot_[v] < 0 && g_.value(b).node >= 0 &&
+          StorageElements(g_.type(b)) == t.NumElements() &&
+          ProgramOutputType(g_, static_cast<int>(j), layout_) == t) {
+        out_slot_[b] = out_slot_[v] = static_cast<int>(j);
+      }
+    }
     // Where each node's reads happen: an inline node reads inside the loop
     // of the node that materializes it.
     const int num_nodes = static_cast<int>(g_.nodes().size());
