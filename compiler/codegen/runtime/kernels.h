@@ -5,7 +5,7 @@
 //
 // The code generator pastes this file verbatim at the top of every generated
 // translation unit (g++ -O3 -fopenmp -shared for AVX2 machines, linked with
-// -lopenblas -lsleef). So it includes only standard headers, <cblas.h> and
+// -lopenblas -lmvec -lsleef). So it includes only standard headers, <cblas.h> and
 // <xmmintrin.h> (for the floating-point control register),
 // defines no macro but its include guard, keeps every name in namespace
 // aotd_rt (helpers in aotd_rt::detail), throws nothing and has no global
@@ -36,8 +36,9 @@
 // ulp, vectorizable, IEEE at the edges). Loops run OpenMP-parallel when the
 // work passes kParallelWork elements, with results independent of the
 // thread count except for the order of a few double-precision sums. Call
-// kernels from serial code: they open their own parallel regions, and call
-// BLAS outside them (OpenBLAS threads itself).
+// kernels from serial code: they open their own parallel regions. BLAS runs
+// outside them (OpenBLAS threads itself) or, for batches of small products
+// (bmm, convolution), single-threaded inside them, one product per thread.
 #ifndef AOTD_COMPILER_CODEGEN_RUNTIME_KERNELS_H_
 #define AOTD_COMPILER_CODEGEN_RUNTIME_KERNELS_H_
 
@@ -518,6 +519,36 @@ inline void col2im(const ConvGeometry& g, const T* col, T* x) {
       }
     }
   }
+}
+
+// Calls f(task, col) for task in [0, tasks), spread over the threads when
+// there are several (each then runs single-threaded gemms: OpenBLAS's
+// OpenMP build runs serially inside a parallel region), else on the
+// calling thread (whose gemms use every thread). col is scratch for one
+// sample's im2col, owned by the running thread (nullptr for a direct
+// convolution).
+template <typename T, typename F>
+inline void for_conv_work(const ConvGeometry& g, int64_t tasks, F f) {
+  const int64_t col_size =
+      g.direct ? 0 : std::max<int64_t>(g.c_in_group * g.kernel_size * g.out_size, 1);
+  if (tasks <= 1) {
+    std::unique_ptr<T[]> col(col_size > 0 ? new T[col_size] : nullptr);
+    for (int64_t t = 0; t < tasks; ++t) f(t, col.get());
+    return;
+  }
+#pragma omp parallel
+  {
+    std::unique_ptr<T[]> col(col_size > 0 ? new T[col_size] : nullptr);
+#pragma omp for schedule(static)
+    for (int64_t t = 0; t < tasks; ++t) f(t, col.get());
+  }
+}
+
+// Calls f(sample, group, col) for every sample and group, as for_conv_work.
+template <typename T, typename F>
+inline void for_conv_planes(const ConvGeometry& g, F f) {
+  for_conv_work<T>(g, g.batch * g.groups,
+                   [&](int64_t t, T* col) { f(t / g.groups, t % g.groups, col); });
 }
 
 // ---- Pooling geometry ----
@@ -1119,7 +1150,8 @@ inline void addmm(Ref<const T> self, Ref<const T> mat1, Ref<const T> mat2, doubl
 // convolution(input [N,C_in,*S], weight [C_out,C_in/groups,*K], bias [C_out]
 // or None, stride, padding, dilation (1 value or one per spatial dim),
 // transposed (must be false), output_padding (ignored), groups)
-// -> out [N,C_out,*O]. im2col + gemm per sample and group.
+// -> out [N,C_out,*O]. im2col + gemm per sample and group, spread over the
+// threads.
 template <typename T>
 inline void convolution(Ref<const T> input, Ref<const T> weight, Ref<const T> bias,
                         const int64_t* stride, int64_t stride_len, const int64_t* padding,
@@ -1134,22 +1166,19 @@ inline void convolution(Ref<const T> input, Ref<const T> weight, Ref<const T> bi
                             padding_len, dilation, dilation_len, groups);
   const detail::Dense<T> x(input), w(weight);
   const int64_t rows = g.c_in_group * g.kernel_size;
-  std::unique_ptr<T[]> col(g.direct ? nullptr : new T[std::max<int64_t>(rows * g.out_size, 1)]);
   detail::with_subnormals_flushed([&] {
-    for (int64_t n = 0; n < g.batch; ++n) {
-      for (int64_t grp = 0; grp < g.groups; ++grp) {
-        const T* xg = x.get() + (n * g.c_in + grp * g.c_in_group) * g.in_size;
-        const T* cols = xg;
-        if (!g.direct) {
-          detail::im2col(g, xg, col.get());
-          cols = col.get();
-        }
-        detail::gemm_raw<T>(false, false, g.c_out_group, g.out_size, rows, T(1),
-                            w.get() + grp * g.c_out_group * rows, rows, cols, g.out_size, T(0),
-                            out.data + (n * g.c_out + grp * g.c_out_group) * g.out_size,
-                            g.out_size);
+    detail::for_conv_planes<T>(g, [&](int64_t n, int64_t grp, T* col) {
+      const T* xg = x.get() + (n * g.c_in + grp * g.c_in_group) * g.in_size;
+      const T* cols = xg;
+      if (!g.direct) {
+        detail::im2col(g, xg, col);
+        cols = col;
       }
-    }
+      detail::gemm_raw<T>(false, false, g.c_out_group, g.out_size, rows, T(1),
+                          w.get() + grp * g.c_out_group * rows, rows, cols, g.out_size, T(0),
+                          out.data + (n * g.c_out + grp * g.c_out_group) * g.out_size,
+                          g.out_size);
+    });
   });
   if (is_none(bias)) return;
   const int64_t planes = g.batch * g.c_out;
@@ -1186,41 +1215,56 @@ inline void convolution_backward(Ref<const T> grad_output, Ref<const T> input, R
                             padding_len, dilation, dilation_len, groups);
   const detail::Dense<T> go(grad_output);
   const int64_t rows = g.c_in_group * g.kernel_size;
-  std::unique_ptr<T[]> col(g.direct ? nullptr : new T[std::max<int64_t>(rows * g.out_size, 1)]);
   detail::with_subnormals_flushed([&] {
     if (output_mask[0]) {
       const detail::Dense<T> w(weight);
       if (!g.direct) std::fill(grad_input.data, grad_input.data + detail::numel(input), T(0));
-      for (int64_t n = 0; n < g.batch; ++n) {
-        for (int64_t grp = 0; grp < g.groups; ++grp) {
-          const T* gog = go.get() + (n * g.c_out + grp * g.c_out_group) * g.out_size;
-          T* gig = grad_input.data + (n * g.c_in + grp * g.c_in_group) * g.in_size;
-          // cols = weight_g^T @ grad_output_g, scattered back to the input.
-          T* cols = g.direct ? gig : col.get();
-          detail::gemm_raw<T>(true, false, rows, g.out_size, g.c_out_group, T(1),
-                              w.get() + grp * g.c_out_group * rows, rows, gog, g.out_size, T(0),
-                              cols, g.out_size);
-          if (!g.direct) detail::col2im(g, cols, gig);
-        }
-      }
+      detail::for_conv_planes<T>(g, [&](int64_t n, int64_t grp, T* col) {
+        const T* gog = go.get() + (n * g.c_out + grp * g.c_out_group) * g.out_size;
+        T* gig = grad_input.data + (n * g.c_in + grp * g.c_in_group) * g.in_size;
+        // cols = weight_g^T @ grad_output_g, scattered back to the input.
+        T* cols = g.direct ? gig : col;
+        detail::gemm_raw<T>(true, false, rows, g.out_size, g.c_out_group, T(1),
+                            w.get() + grp * g.c_out_group * rows, rows, gog, g.out_size, T(0),
+                            cols, g.out_size);
+        if (!g.direct) detail::col2im(g, cols, gig);
+      });
     }
     if (output_mask[1]) {
       const detail::Dense<T> x(input);
-      if (g.batch == 0) std::fill(grad_weight.data, grad_weight.data + detail::numel(weight), T(0));
-      for (int64_t n = 0; n < g.batch; ++n) {
-        for (int64_t grp = 0; grp < g.groups; ++grp) {
-          const T* xg = x.get() + (n * g.c_in + grp * g.c_in_group) * g.in_size;
-          const T* cols = xg;
-          if (!g.direct) {
-            detail::im2col(g, xg, col.get());
-            cols = col.get();
+      // grad_weight_g = sum over samples of grad_output_g @ cols^T: each
+      // slice of samples sums into its own partial, the partials are added
+      // in order (the same sums whatever the thread count).
+      const int64_t weight_size = detail::numel(weight);
+      const int64_t per_slice = std::max<int64_t>(4, (g.batch + 15) / 16);
+      const int64_t slices = std::max<int64_t>((g.batch + per_slice - 1) / per_slice, 1);
+      std::unique_ptr<T[]> partial(slices > 1 ? new T[(slices - 1) * weight_size] : nullptr);
+      auto slice_sum = [&](int64_t s) {
+        return s == 0 ? grad_weight.data : partial.get() + (s - 1) * weight_size;
+      };
+      detail::for_conv_work<T>(g, slices, [&](int64_t s, T* col) {
+        T* sum = slice_sum(s);
+        const int64_t first = s * per_slice, last = std::min(g.batch, first + per_slice);
+        if (first >= last) std::fill(sum, sum + weight_size, T(0));
+        for (int64_t n = first; n < last; ++n) {
+          for (int64_t grp = 0; grp < g.groups; ++grp) {
+            const T* xg = x.get() + (n * g.c_in + grp * g.c_in_group) * g.in_size;
+            const T* cols = xg;
+            if (!g.direct) {
+              detail::im2col(g, xg, col);
+              cols = col;
+            }
+            detail::gemm_raw<T>(false, true, g.c_out_group, rows, g.out_size, T(1),
+                                go.get() + (n * g.c_out + grp * g.c_out_group) * g.out_size,
+                                g.out_size, cols, g.out_size, n == first ? T(0) : T(1),
+                                sum + grp * g.c_out_group * rows, rows);
           }
-          // grad_weight_g += grad_output_g @ cols^T.
-          detail::gemm_raw<T>(false, true, g.c_out_group, rows, g.out_size, T(1),
-                              go.get() + (n * g.c_out + grp * g.c_out_group) * g.out_size,
-                              g.out_size, cols, g.out_size, n == 0 ? T(0) : T(1),
-                              grad_weight.data + grp * g.c_out_group * rows, rows);
         }
+      });
+      for (int64_t s = 1; s < slices; ++s) {
+        const T* p = slice_sum(s);
+#pragma omp simd
+        for (int64_t i = 0; i < weight_size; ++i) grad_weight.data[i] += p[i];
       }
     }
   });
@@ -1264,26 +1308,37 @@ inline void max_pool2d_with_indices(Ref<const T> self, const int64_t* kernel_siz
   for (int64_t line = 0; line < lines; ++line) {
     const int64_t plane = line / g.out[0], oh = line % g.out[0];
     const T* p = x.get() + plane * in_plane;
+    T* best_value = out.data + line * g.out[1];
+    int64_t* best = indices.data + line * g.out[1];
+    // Start from -inf at the window's first position in the input.
     int64_t h_begin = oh * g.stride[0] - g.pad[0];
-    const int64_t h_end = std::min(h_begin + (g.kernel[0] - 1) * g.dilation[0] + 1, g.in[0]);
     while (h_begin < 0) h_begin += g.dilation[0];
     for (int64_t ow = 0; ow < g.out[1]; ++ow) {
       int64_t w_begin = ow * g.stride[1] - g.pad[1];
-      const int64_t w_end = std::min(w_begin + (g.kernel[1] - 1) * g.dilation[1] + 1, g.in[1]);
       while (w_begin < 0) w_begin += g.dilation[1];
-      int64_t best = h_begin * g.in[1] + w_begin;
-      T best_value = -std::numeric_limits<T>::infinity();
-      for (int64_t h = h_begin; h < h_end; h += g.dilation[0]) {
-        for (int64_t w = w_begin; w < w_end; w += g.dilation[1]) {
-          const T v = p[h * g.in[1] + w];
-          if (v > best_value || std::isnan(v)) {
-            best_value = v;
-            best = h * g.in[1] + w;
-          }
+      best_value[ow] = -std::numeric_limits<T>::infinity();
+      best[ow] = h_begin * g.in[1] + w_begin;
+    }
+    // The window's positions in order, each over the outputs whose window
+    // holds it inside the input: selects over a line of outputs (SIMD), not
+    // a branch per position (which mispredicts at random).
+    for (int64_t kh = 0; kh < g.kernel[0]; ++kh) {
+      const int64_t h = oh * g.stride[0] - g.pad[0] + kh * g.dilation[0];
+      if (h < 0 || h >= g.in[0]) continue;
+      for (int64_t kw = 0; kw < g.kernel[1]; ++kw) {
+        // Locals: the stores through best could alias g's fields.
+        const int64_t at = h * g.in[1] + kw * g.dilation[1] - g.pad[1], step = g.stride[1];
+        int64_t ow_begin, ow_end;
+        detail::valid_outputs(kw * g.dilation[1] - g.pad[1], step, g.in[1], g.out[1], &ow_begin,
+                              &ow_end);
+#pragma omp simd
+        for (int64_t ow = ow_begin; ow < ow_end; ++ow) {
+          const T v = p[at + ow * step];
+          const bool take = v > best_value[ow] || std::isnan(v);
+          best_value[ow] = take ? v : best_value[ow];
+          best[ow] = take ? at + ow * step : best[ow];
         }
       }
-      out.data[line * g.out[1] + ow] = best_value;
-      indices.data[line * g.out[1] + ow] = best;
     }
   }
 }
