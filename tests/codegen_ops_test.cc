@@ -17,6 +17,10 @@
 // non-contiguous tensor where the op takes tensors, one that broadcasts
 // where a pointwise op takes several, and integer and bool dtypes where the
 // op allows them.
+//
+// Random ops (OpDef::random) draw other values natively than the reference
+// does: their samples give a statistic that each native result must pass
+// (values and mean of the distribution) in place of the comparison.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -116,6 +120,12 @@ struct OpSample {
   }
   OpSample& NoGrad(std::vector<int> inputs) {
     sample.no_grad_inputs = std::move(inputs);
+    return *this;
+  }
+  // For a random op: what is wrong with a native result ("" if nothing).
+  std::function<std::string(const HostTensor&)> statistic;
+  OpSample& Statistic(std::function<std::string(const HostTensor&)> check) {
+    statistic = std::move(check);
     return *this;
   }
   std::string Name() const { return absl::StrCat(op, " (", sample.note, ")"); }
@@ -956,6 +966,36 @@ void AddIndexing(SampleTable& t) {
       .Range(0, 2);
 }
 
+// "" if `got` holds only zeros and ones whose mean is p's within five
+// standard deviations.
+std::string BernoulliStatistic(const HostTensor& got, double p) {
+  double sum = 0;
+  for (double v : got.data) {
+    if (v != 0 && v != 1) return absl::StrCat("drew ", v, ", not 0 or 1");
+    sum += v;
+  }
+  const double n = static_cast<double>(got.NumElements());
+  const double mean = sum / n, tolerance = 5 * std::sqrt(p * (1 - p) / n);
+  if (std::abs(mean - p) > tolerance) {
+    return absl::StrCat("mean ", mean, " for p=", p, " (tolerance ", tolerance, ")");
+  }
+  return "";
+}
+
+// Random ops, checked by the statistics of their results.
+void AddRandom(SampleTable& t) {
+  for (double p : {0.0, 0.3, 1.0}) {
+    t.Add("aten.bernoulli.p", {Transposed(kF32, {64, 48})}, {X(0), F(p)}, "non-contiguous")
+        .Statistic([p](const HostTensor& got) { return BernoulliStatistic(got, p); });
+  }
+  t.Add("aten.bernoulli.p", {T(kF64, {4096})}, {X(0), F(0.5)}, "float64")
+      .Statistic([](const HostTensor& got) { return BernoulliStatistic(got, 0.5); });
+  t.Add("aten.bernoulli.p", {T(kI64, {40, 50})}, {X(0), F(0.75)}, "int64")
+      .Statistic([](const HostTensor& got) { return BernoulliStatistic(got, 0.75); });
+  t.Add("aten.bernoulli.p", {T(kBool, {3000})}, {X(0), F(0.1)}, "bool")
+      .Statistic([](const HostTensor& got) { return BernoulliStatistic(got, 0.1); });
+}
+
 // Ops that decompose into others, and their backward ops.
 void AddComposedOps(SampleTable& t) {
   t.Add("aten.hardswish.default", {Transposed(kF32, t.Shape(2))}, {X(0)}, "non-contiguous")
@@ -1029,6 +1069,7 @@ std::vector<OpSample> AllSamples() {
   AddReductions(t);
   AddNn(t);
   AddIndexing(t);
+  AddRandom(t);
   AddComposedOps(t);
   return t.Take();
 }
@@ -1224,7 +1265,12 @@ absl::Status RunBatch(const std::vector<OpSample>& table, const std::vector<int>
   }
   findings.outputs += static_cast<int>(outputs.size());
   for (size_t o = 0; o < outputs.size(); ++o) {
-    std::string m = Mismatch(tools::ToHostTensor(fw.outputs[o]), expected[o]);
+    const OpSample& s = table[batch.output_sample[o]];
+    absl::StatusOr<HostTensor> got = tools::ToHostTensor(fw.outputs[o]);
+    std::string m = s.statistic && got.ok() && got->dtype == expected[o].dtype &&
+                            got->shape == expected[o].shape
+                        ? s.statistic(*got)
+                        : Mismatch(got, expected[o]);
     if (!m.empty()) {
       findings.samples[batch.output_sample[o]].push_back(
           absl::StrCat("result ", batch.output_result[o], ": ", m));
@@ -1351,6 +1397,8 @@ TEST(CodegenOpsTest, EveryOpCompilesAndMatchesTheReference) {
     const ops::OpDef* def = ops::OpRegistry::Global().Find(s.op);
     ASSERT_NE(def, nullptr) << s.Name() << ": no such op";
     ASSERT_FALSE(IsInPlace(*def)) << s.Name() << ": in-place ops are not compiled";
+    ASSERT_EQ(def->random, static_cast<bool>(s.statistic))
+        << s.Name() << ": random ops, and only they, are checked by a statistic";
     sampled.insert(s.op);
     for (const TensorType& type : s.sample.tensors) {
       if (!type.IsContiguous()) non_contiguous.insert(s.op);
@@ -1425,6 +1473,66 @@ TEST(CodegenOpsTest, EveryOpCompilesAndMatchesTheReference) {
             << " gradients compared), in " << absl::ToDoubleSeconds(absl::Now() - start) << " s; "
             << failing.size() << " ops failing" << (failing.empty() ? "" : ": ")
             << absl::StrJoin(failing, ", ") << "\n";
+}
+
+// Dropout as make_fx records it (a mask drawn into a fresh empty_like, then
+// scaled in place): each run draws a new mask, and the backward uses the
+// forward's, whichever partitioner splits the graph.
+TEST(CodegenOpsTest, DropoutBackwardUsesTheForwardMask) {
+  constexpr double kP = 0.4;  // Dropout probability: the mask keeps 1 - kP.
+  ir::Graph forward;
+  ops::GraphBuilder b(forward);
+  ir::ValueId x = forward.AddInput("x", TensorType::Contiguous(kF32, {32, 64}), true);
+  ir::ValueId e = b.Op("aten.empty_like.default", {Argument::Value(x)});
+  ir::ValueId m = b.Op("aten.bernoulli_.float", {Argument::Value(e), F(1 - kP)});
+  ir::ValueId s = b.Op("aten.div_.Scalar", {Argument::Value(m), F(1 - kP)});
+  ir::ValueId y = b.Op("aten.mul.Tensor", {Argument::Value(x), Argument::Value(s)});
+  ASSERT_TRUE(b.ok()) << b.status();
+  forward.SetOutputs({y});
+
+  HostTensor x_value(kF32, {32, 64}), ones(kF32, {32, 64});
+  for (int64_t i = 0; i < x_value.NumElements(); ++i) x_value.data[i] = 1 + (i % 7) * 0.125;
+  ones.data.assign(ones.data.size(), 1.0);
+  std::unique_ptr<toolchain::Toolchain> toolchain = toolchain::NewSystemToolchain();
+  for (partition::Strategy strategy : {partition::Strategy::kDefault, partition::Strategy::kMinCut}) {
+    pipeline::CompileOptions options;
+    options.partition.strategy = strategy;
+    options.partition.memory_budget = 0;  // Recompute all that may be.
+    absl::StatusOr<proto::Artifact> artifact = pipeline::Compile(forward, options, *toolchain);
+    ASSERT_TRUE(artifact.ok()) << artifact.status();
+    absl::StatusOr<std::shared_ptr<client::LoadedArtifact>> loaded =
+        client::LoadedArtifact::Load(*artifact, /*verifier=*/nullptr);
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    absl::StatusOr<client::Tensor> input = ToRuntime(x_value, artifact->inputs(0).meta());
+    absl::StatusOr<client::Tensor> tangent = ToRuntime(ones, artifact->outputs(0).meta());
+    ASSERT_TRUE(input.ok() && tangent.ok());
+    std::vector<std::vector<double>> runs;
+    for (int run = 0; run < 2; ++run) {
+      absl::StatusOr<client::ForwardResult> fw = (*loaded)->Forward({*input});
+      ASSERT_TRUE(fw.ok()) << fw.status();
+      absl::StatusOr<HostTensor> out = tools::ToHostTensor(fw->outputs[0]);
+      ASSERT_TRUE(out.ok()) << out.status();
+      absl::StatusOr<std::vector<client::Tensor>> grads = (*loaded)->Backward(fw->saved, {*tangent});
+      ASSERT_TRUE(grads.ok()) << grads.status();
+      absl::StatusOr<HostTensor> grad = tools::ToHostTensor((*grads)[0]);
+      ASSERT_TRUE(grad.ok()) << grad.status();
+      int64_t kept = 0;
+      for (int64_t i = 0; i < out->NumElements(); ++i) {
+        const double scale = static_cast<float>(1 / (1 - kP));
+        if (out->data[i] == 0) {
+          ASSERT_EQ(grad->data[i], 0) << "element " << i;
+        } else {
+          ++kept;
+          ASSERT_FLOAT_EQ(out->data[i], static_cast<float>(x_value.data[i] * scale)) << i;
+          ASSERT_FLOAT_EQ(grad->data[i], scale) << "element " << i;
+        }
+      }
+      const double n = static_cast<double>(out->NumElements());
+      EXPECT_NEAR(kept / n, 1 - kP, 5 * std::sqrt(kP * (1 - kP) / n));
+      runs.push_back(out->data);
+    }
+    EXPECT_NE(runs[0], runs[1]) << "two runs drew the same mask";
+  }
 }
 
 }  // namespace

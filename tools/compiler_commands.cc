@@ -6,6 +6,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "compiler/frontend/load.h"
 #include "compiler/ir/text.h"
@@ -211,7 +212,19 @@ absl::Status OpsCommand(bool markdown, std::ostream& out) {
           << " decompose=" << decompose << "\n";
     }
   }
-  if (markdown) out << "\n" << all.size() << " ops.\n";
+  if (markdown) {
+    out << "\n" << all.size() << " ops.\n";
+    std::vector<std::string> random;
+    for (const ops::OpDef* def : all) {
+      if (def->random) random.push_back(absl::StrCat("`", def->schema.name, "`"));
+    }
+    if (!random.empty()) {
+      out << "\nRandom ops (" << absl::StrJoin(random, ", ")
+          << ") draw from aotd's own generators (see docs/codegen.md), not PyTorch's: "
+             "their values follow the same distribution but do not reproduce PyTorch's "
+             "for a seed.\n";
+    }
+  }
   return absl::OkStatus();
 }
 

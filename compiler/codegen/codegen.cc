@@ -559,7 +559,9 @@ class ProgramEmitter {
         "aten.gather.default", "aten.scatter_add.default", "aten.scatter.src",
         "aten.scatter.value", "aten.index_select.default", "aten.index_add.default",
         "aten.index_copy.default", "aten.cumsum.default", "aten.flip.default",
-        "aten.topk.default"};
+        "aten.topk.default",
+        // Random and nn ops (kernels_nn.h).
+        "aten.bernoulli.p"};
     bool known = false;
     for (const char* op : kExterns) known = known || node.op == op;
     if (!known) {

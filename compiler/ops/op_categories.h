@@ -36,6 +36,8 @@ class OpDefiner {
   // Gradients stop at this op (comparisons, detach, integer results).
   OpDefiner& NonDifferentiable();
   OpDefiner& Decompose(DecomposeFn f);
+  // Its results are random (OpDef::random).
+  OpDefiner& Random();
 
  private:
   OpRegistry& registry_;
@@ -50,6 +52,7 @@ absl::Status RegisterShapeOps(OpRegistry& registry);      // shape.cc
 absl::Status RegisterCreationOps(OpRegistry& registry);   // creation.cc
 absl::Status RegisterNnOps(OpRegistry& registry);         // nn.cc
 absl::Status RegisterIndexingOps(OpRegistry& registry);   // indexing.cc
+absl::Status RegisterRandomOps(OpRegistry& registry);     // random.cc
 
 }  // namespace aotd::ops::internal
 

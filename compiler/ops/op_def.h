@@ -154,6 +154,9 @@ struct OpDef {
   DerivativeFn derivative;
   Differentiability differentiability = Differentiability::kMissing;
   DecomposeFn decompose;  // Optional.
+  // Each call draws new random values: two calls with equal arguments
+  // differ, so passes never merge, fold or recompute one.
+  bool random = false;
 };
 
 }  // namespace aotd::ops

@@ -17,7 +17,8 @@ const OpRegistry& OpRegistry::Global() {
     for (auto* register_ops :
          {&internal::RegisterPointwiseOps, &internal::RegisterReductionOps,
           &internal::RegisterShapeOps, &internal::RegisterCreationOps,
-          &internal::RegisterNnOps, &internal::RegisterIndexingOps}) {
+          &internal::RegisterNnOps, &internal::RegisterIndexingOps,
+          &internal::RegisterRandomOps}) {
       absl::Status status = register_ops(*built);
       if (!status.ok()) {
         std::fprintf(stderr, "aotd: building the op registry failed: %s\n",
@@ -122,6 +123,11 @@ OpDefiner& OpDefiner::NonDifferentiable() {
 
 OpDefiner& OpDefiner::Decompose(DecomposeFn f) {
   def_.decompose = std::move(f);
+  return *this;
+}
+
+OpDefiner& OpDefiner::Random() {
+  def_.random = true;
   return *this;
 }
 

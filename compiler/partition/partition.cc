@@ -143,6 +143,9 @@ std::string WhyNotRecomputable(const JointAnalysis& a, ValueId v) {
   const ir::Node* node = a.producer(v);
   if (node == nullptr) return "";
   const ops::OpDef* def = ops::OpRegistry::Global().Find(node->op);
+  if (def->random) {
+    return absl::StrCat(node->op, " is random: recomputing it would draw other values");
+  }
   switch (def->kind) {
     case ops::OpKind::kMatmul:
       return absl::StrCat(node->op, " is compute-heavy: never recomputed");
@@ -580,11 +583,14 @@ absl::StatusOr<Partitioned> Partition(const pipeline::Traced& traced, const Opti
 
   std::vector<std::string> banned(g.values().size());
   std::vector<ValueId> candidates;  // Heavy forward values the budget may unban.
+  std::vector<ValueId> random;      // Random values, banned whatever the budget.
   for (size_t v = 0; v < banned.size(); ++v) {
     ValueId id = static_cast<ValueId>(v);
     if (!analysis.forward_required(id) || analysis.depends_on_tangent(id)) continue;
     banned[v] = WhyNotRecomputable(analysis, id);
-    if (!banned[v].empty()) candidates.push_back(id);
+    if (banned[v].empty()) continue;
+    const ops::OpDef* def = ops::OpRegistry::Global().Find(analysis.producer(id)->op);
+    (def->random ? random : candidates).push_back(id);
   }
   Cut best = MinCut(analysis, banned, options.weigh_recompute);
   SaveBasesOfViews(analysis, best);
@@ -602,6 +608,7 @@ absl::StatusOr<Partitioned> Partition(const pipeline::Traced& traced, const Opti
   });
   while (true) {
     std::vector<std::string> budget_banned(g.values().size());
+    for (ValueId v : random) budget_banned[v] = banned[v];
     for (ValueId v : kept) {
       budget_banned[v] = absl::StrCat(banned[v], "; kept within the memory budget");
     }

@@ -114,6 +114,30 @@ TEST(PartitionTest, MatmulOutputIsSavedNotRecomputed) {
   EXPECT_EQ(p.report.saved_new_storage_bytes, 8 * 8 * 4);
 }
 
+// Dropout: the backward must use the forward's mask, whatever the budget.
+TEST(PartitionTest, RandomValuesAreNeverRecomputed) {
+  pipeline::Traced t = TraceText(R"(graph(%x: f32[64] requires_grad) {
+  %e = aten.empty_like.default(%x, None, None, None, None, None) : f32[64]
+  %m = aten.bernoulli_.float(%e, 0.5, None) : f32[64]
+  %s = aten.div_.Scalar(%m, 0.5) : f32[64]
+  %y = aten.mul.Tensor(%x, %s) : f32[64]
+  return (%y)
+})");
+  for (Strategy strategy : {Strategy::kDefault, Strategy::kMinCut}) {
+    for (double budget : {1.0, 0.0}) {
+      Partitioned p = PartitionOrDie(t, strategy, budget);
+      int forward_draws = 0;
+      for (const ir::Node& node : p.forward.nodes()) {
+        forward_draws += node.op == "aten.bernoulli.p" ? 1 : 0;
+      }
+      EXPECT_EQ(forward_draws, 1);
+      for (const ir::Node& node : p.backward.nodes()) {
+        EXPECT_NE(node.op, "aten.bernoulli.p") << "budget " << budget << ": recomputed the mask";
+      }
+    }
+  }
+}
+
 TEST(PartitionTest, CubeSavesFewerValuesWhenMulMayBeRecomputed) {
   pipeline::Traced t = TraceText(R"(graph(%x: f32[32] requires_grad) {
   %a = aten.mul.Tensor(%x, %x) : f32[32]

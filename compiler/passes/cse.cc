@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/rewrite.h"
+#include "compiler/ops/registry.h"
 
 namespace aotd::passes {
 namespace {
@@ -49,6 +50,11 @@ bool EliminateCommonSubexpressions(ir::Graph& graph) {
   absl::flat_hash_map<std::string, int> seen;  // Key -> node index in `out`.
   bool merged = false;
   for (const ir::Node& node : graph.nodes()) {
+    const ops::OpDef* def = ops::OpRegistry::Global().Find(node.op);
+    if (def != nullptr && def->random) {
+      ir::CopyNode(graph, node, map, out, map);
+      continue;
+    }
     std::string key = node.op + "(";
     for (const ir::Argument& a : node.args) AppendKey(ir::RemapArgument(a, map), key);
     auto it = seen.find(key);

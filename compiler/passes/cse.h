@@ -1,6 +1,6 @@
 // Common subexpression elimination: two calls of the same op on the same
-// arguments become one. Any place in the pipeline; graphs here are
-// functional and hold no random ops.
+// arguments become one, except calls of random ops (bernoulli), which draw
+// different values. Any place in the pipeline; graphs here are functional.
 #ifndef AOTD_COMPILER_PASSES_CSE_H_
 #define AOTD_COMPILER_PASSES_CSE_H_
 

@@ -62,6 +62,21 @@ TEST(CseTest, MergesIdenticalCalls) {
   EXPECT_FALSE(EliminateCommonSubexpressions(g));
 }
 
+TEST(CseTest, NeverMergesRandomCalls) {
+  const char* text = R"(graph(
+  %x: f32[4]
+) {
+  %a = aten.bernoulli.p(%x, 0.5, None) : f32[4]
+  %b = aten.bernoulli.p(%x, 0.5, None) : f32[4]
+  %c = aten.mul.Tensor(%a, %b) : f32[4]
+  return (%c)
+}
+)";
+  ir::Graph g = Parse(text);
+  EXPECT_FALSE(EliminateCommonSubexpressions(g));
+  EXPECT_EQ(ir::PrintGraph(g), ir::PrintGraph(Parse(text)));
+}
+
 }  // namespace
 }  // namespace aotd::passes
 
@@ -134,6 +149,26 @@ TEST(FunctionalizeTest, InPlaceOpsFindTheirPureForms) {
   EXPECT_NE(text.find("aten.transpose.int(%sigmoid, 0, 1)"), std::string::npos) << text;
   EXPECT_NE(text.find("aten.div.Scalar(%h, 2)"), std::string::npos) << text;
   EXPECT_NE(text.find("aten.sub.Tensor(%transpose, %div, 1)"), std::string::npos) << text;
+}
+
+// Dropout as make_fx records it: a mask drawn into a fresh empty_like.
+TEST(FunctionalizeTest, BernoulliIntoEmptyLikeBecomesBernoulliP) {
+  ir::Graph g = Parse(R"(graph(
+  %x: f32[2,3] requires_grad
+) {
+  %e = aten.empty_like.default(%x, None, None, None, None, None) : f32[2,3]
+  %m = aten.bernoulli_.float(%e, 0.75, None) : f32[2,3]
+  %s = aten.div_.Scalar(%m, 0.75) : f32[2,3]
+  %y = aten.mul.Tensor(%x, %s) : f32[2,3]
+  return (%y)
+}
+)");
+  absl::StatusOr<FunctionalGraph> f = Functionalize(g);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_TRUE(f->write_back_inputs.empty());
+  std::string text = ir::PrintGraph(f->graph);
+  EXPECT_NE(text.find("aten.bernoulli.p(%e, 0.75, None)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("bernoulli_"), std::string::npos) << text;
 }
 
 TEST(FunctionalizeTest, TransposeOfAnInputInPlaceIsAnError) {

@@ -1,0 +1,69 @@
+// Runtime kernels of further nn ops: bernoulli (dropout's mask).
+//
+// Pasted into generated translation units after kernels.h and
+// kernels_indexing.h (without the include below), under the same rules and
+// calling convention (see kernels.h), with one exception: the random
+// kernels share a process-wide atomic call counter, from which each call
+// takes its own seed. Their stream is the runtime's own (splitmix64 over
+// the element index, keyed by that seed), not PyTorch's: only the
+// distribution matches.
+#ifndef AOTD_COMPILER_CODEGEN_RUNTIME_KERNELS_NN_H_
+#define AOTD_COMPILER_CODEGEN_RUNTIME_KERNELS_NN_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+#include "compiler/codegen/runtime/kernels.h"
+
+namespace aotd_rt {
+namespace detail {
+
+// splitmix64's output function: a bijective mix of 64 bits.
+inline uint64_t mix64(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+constexpr uint64_t kGoldenGamma = 0x9e3779b97f4a7c15ULL;
+
+// A seed no other call in this process gets: the process's start time and
+// the counter's address (differing between shared objects), mixed with the
+// number of earlier calls. Thread-safe.
+inline uint64_t next_random_seed() {
+  static std::atomic<uint64_t> calls{0};
+  static const uint64_t process_key =
+      mix64(static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+            reinterpret_cast<uintptr_t>(&calls));
+  return mix64(process_key + kGoldenGamma * calls.fetch_add(1, std::memory_order_relaxed));
+}
+
+// Element i of the stream keyed by `seed`: 64 uniform bits.
+inline uint64_t random_bits(uint64_t seed, int64_t i) {
+  return mix64(seed + kGoldenGamma * (static_cast<uint64_t>(i) + 1));
+}
+
+}  // namespace detail
+
+// bernoulli.p(self, p, generator=None) -> out [self.shape]: each element 1
+// with probability p (in [0, 1]), else 0. Reads only self's shape. Each
+// call draws new values.
+template <typename T>
+inline void bernoulli(Ref<const T> self, double p, Ref<T> out) {
+  (void)self;
+  const uint64_t seed = detail::next_random_seed();
+  const int64_t n = detail::numel(out);
+  // 1 when the top 53 bits, as a fraction of 2^53, fall below p.
+  const double scaled = p * 9007199254740992.0;
+  const uint64_t threshold = static_cast<uint64_t>(scaled);
+  T* data = out.data;
+#pragma omp parallel for simd if (n > kParallelWork) schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    data[i] = static_cast<T>((detail::random_bits(seed, i) >> 11) < threshold ? 1 : 0);
+  }
+}
+
+}  // namespace aotd_rt
+
+#endif  // AOTD_COMPILER_CODEGEN_RUNTIME_KERNELS_NN_H_
