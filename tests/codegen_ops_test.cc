@@ -1056,6 +1056,20 @@ void AddComposedOps(SampleTable& t) {
         "pos_weight, sum")
       .Range(0.1, 1)
       .NoGrad({2});
+  // Fixed shapes: the table's shape stream stays as it was for the samples
+  // above.
+  t.Add("aten.hardsigmoid.default", {Transposed(kF32, {3, 5})}, {X(0)}, "non-contiguous")
+      .Range(-5, 5);
+  t.Add("aten.hardsigmoid.default", {T(kF64, {2, 3, 4})}, {X(0)}, "float64").Range(-5, 5);
+  t.Add("aten.hardsigmoid_backward.default", {T(kF32, {1, 5}), Transposed(kF32, {4, 5})},
+        {X(0), X(1)}, "broadcast, non-contiguous")
+      .Range(-5, 5);
+  t.Add("aten.clamp_min.default", {Transposed(kF32, {3, 4})}, {X(0), F(0.25)}, "non-contiguous");
+  t.Add("aten.clamp_min.default", {T(kI64, {6})}, {X(0), I(1)}, "int64").Range(0, 4);
+  t.Add("aten.clamp_min.default", {T(kI32, {6})}, {X(0), F(1.5)}, "int32 promoted to float32")
+      .Range(0, 4);
+  t.Add("aten.clamp_max.default", {Transposed(kF64, {4, 3})}, {X(0), F(-0.25)}, "non-contiguous");
+  t.Add("aten.clamp_max.default", {T(kI64, {6})}, {X(0), I(2)}, "int64").Range(0, 4);
 }
 
 std::vector<OpSample> AllSamples() {

@@ -670,6 +670,33 @@ void DefineActivations(OpRegistry& r) {
         return {{0, KeepWhere(c.b, ClampPassMask(c), c.grad(0))}};
       });
 
+  // clamp with one bound: clamp(self, min, None) and clamp(self, None, max).
+  for (const char* bound : {"min", "max"}) {
+    const bool is_min = std::string(bound) == "min";
+    OpDefiner(r, absl::StrCat("clamp_", bound, "(Tensor self, Scalar ", bound, ") -> Tensor"),
+              OpKind::kPointwise)
+        .Infer([](const TypeCall& call) -> Types {
+          return One(PromotedType(call, {0, 1}), call.tensor(0).shape);
+        })
+        .Kernel([is_min](const KernelCall& call, const std::vector<TensorType>& results) -> Values {
+          DType d = results[0].dtype;
+          double limit = RoundTo(d, call.Float(1));
+          return std::vector<HostTensor>{MapUnary(call.tensor(0).Cast(d), d, [&](double v) {
+            return is_min ? Max(v, limit) : Min(v, limit);
+          })};
+        })
+        .Derivative([is_min](DerivativeContext& c) -> Grads {
+          // self: where(self >= min, grad, 0) (<= max for clamp_max).
+          ValueId pass = Compare(c.b, is_min ? "ge" : "le", c.input(0), c.arg(1));
+          return {{0, KeepWhere(c.b, pass, c.grad(0))}};
+        })
+        .Decompose([is_min](B& b, const ir::Node& node) -> std::vector<ValueId> {
+          Argument none = Argument::None();
+          return {b.Op("aten.clamp.default", {node.args[0], is_min ? node.args[1] : none,
+                                              is_min ? none : node.args[1]})};
+        });
+  }
+
   // clamp with tensor bounds broadcasts and promotes all three. Where
   // min > max the result is max: min's gradient needs self < min < max,
   // max's self > max or max < min.
@@ -1279,6 +1306,41 @@ void DefineComposedActivations(OpRegistry& r) {
         ValueId slope = b.AddScalar(b.Op("aten.div.Tensor", {Val(b.Cast(x, d)), Argument::Int(3)}), 0.5);
         ValueId upper = Where(b, Compare(b, "le", x, Argument::Int(3)), b.Mul(gd, slope), gd);
         return {Where(b, Compare(b, "lt", x, Argument::Int(-3)), ScalarZero(b, upper), upper)};
+      });
+
+  // hardsigmoid(x) = min(max(x + 3, 0), 6) / 6.
+  OpDefiner(r, "hardsigmoid(Tensor self) -> Tensor", OpKind::kPointwise)
+      .Infer(FloatOnly("hardsigmoid"))
+      .Kernel(Unary([](double x) { return Min(Max(x + 3, 0.0), 6.0) / 6; }))
+      .Derivative([](DerivativeContext& c) -> Grads {
+        return {{0, c.b.Op("aten.hardsigmoid_backward.default", {Val(c.grad(0)), Val(c.input(0))})}};
+      })
+      .Decompose([](B& b, const ir::Node& node) -> std::vector<ValueId> {
+        ValueId x = node.args[0].AsValue();
+        ValueId relu6 = b.Op("aten.hardtanh.default",
+                             {Val(b.AddScalar(x, 3)), Argument::Int(0), Argument::Int(6)});
+        return {b.Op("aten.div.Tensor", {Val(relu6), Argument::Int(6)})};
+      });
+
+  // grad_output / 6 where -3 < self < 3, else 0.
+  OpDefiner(r, "hardsigmoid_backward(Tensor grad_output, Tensor self) -> Tensor",
+            OpKind::kPointwise)
+      .Infer(Elementwise(ResultKind::kPromoted))
+      .Kernel(Binary([](const KernelCall&, double g, double x) {
+        return x > -3 && x < 3 ? g / 6 : 0;
+      }))
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // grad_output: hardsigmoid_backward(grad, self); self: zeros.
+        return {{0, c.b.Op("aten.hardsigmoid_backward.default", {Val(c.grad(0)), Val(c.input(1))})}};
+      })
+      .Decompose([](B& b, const ir::Node& node) -> std::vector<ValueId> {
+        ValueId g = node.args[0].AsValue(), x = node.args[1].AsValue();
+        DType d = PromoteTypes(b.type(g).dtype, b.type(x).dtype);
+        ValueId inside = b.Op("aten.logical_and.default",
+                              {Val(Compare(b, "gt", x, Argument::Int(-3))),
+                               Val(Compare(b, "lt", x, Argument::Int(3)))});
+        ValueId scaled = b.Op("aten.div.Tensor", {Val(b.Cast(g, d)), Argument::Int(6)});
+        return {KeepWhere(b, inside, scaled)};
       });
 
   // mish(x) = x * tanh(softplus(x)).

@@ -683,5 +683,31 @@ TEST(PointwiseGradientTest, ComposedActivations) {
                kF32, {4}, {0, -1.0 / 3, 2.0 / 3, 4});
 }
 
+TEST(PointwiseGradientTest, HardsigmoidAndOneSidedClamps) {
+  ExpectGradients({
+      {"aten.hardsigmoid.default", Make({Transposed(kF64, {3, 4})}, {X(0)}, {}, "", -5, 5)},
+      {"aten.hardsigmoid_backward.default",
+       Make({T(kF64, {4}), Transposed(kF64, {3, 4})}, {X(0), X(1)}, {}, "", -5, 5)},
+      {"aten.clamp_min.default", Make({Transposed(kF64, {3, 4})}, {X(0), F(0.3)}, {}, "", -2, 2)},
+      {"aten.clamp_max.default", Make({T(kF64, {5})}, {X(0), F(-0.3)}, {}, "", -2, 2)},
+  });
+  ExpectValues(EvaluateOne("aten.hardsigmoid.default", {Values(kF32, {4}, {-4, -1.5, 1.5, 4})}, {X(0)}),
+               kF32, {4}, {0, 0.25, 0.75, 1});
+  ExpectValues(EvaluateOne("aten.hardsigmoid_backward.default",
+                           {Values(kF64, {4}, {6, 6, 6, 6}), Values(kF64, {4}, {-3, -1, 2.9, 3})},
+                           {X(0), X(1)}),
+               kF64, {4}, {0, 1, 1, 0});
+  EXPECT_THAT(ErrorOf("aten.hardsigmoid.default", Make({T(kI64, {2})}, {X(0)})),
+              HasSubstr("hardsigmoid expects a floating-point tensor, got int64"));
+  // clamp_min and clamp_max promote self with their bound, as clamp does.
+  EXPECT_EQ(InferOne("aten.clamp_min.default", Make({T(kI64, {2})}, {X(0), F(0.5)})).dtype, kF32);
+  EXPECT_EQ(InferOne("aten.clamp_max.default", Make({T(kI64, {2})}, {X(0), I(1)})).dtype, kI64);
+  ExpectValues(EvaluateOne("aten.clamp_min.default", {Values(kF64, {3}, {-1, 0.5, 3})},
+                           {X(0), F(0)}),
+               kF64, {3}, {0, 0.5, 3});
+  ExpectValues(EvaluateOne("aten.clamp_max.default", {Values(kI64, {3}, {-1, 2, 5})}, {X(0), I(2)}),
+               kI64, {3}, {-1, 2, 2});
+}
+
 }  // namespace
 }  // namespace aotd::ops::testing
