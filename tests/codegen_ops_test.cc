@@ -881,6 +881,23 @@ void AddNn(SampleTable& t) {
         {X(0), X(1), I(5), I(2), B(true)},
         "double backward, padding_idx, scale_grad_by_freq, non-contiguous")
       .Range(-2, 5);
+  // Group norm (fixed shapes, which leave the table's shape stream as it was).
+  t.Add("aten.native_group_norm.default",
+        {Transposed(kF32, {2, 6, 3, 4}), T(kF32, {6}), T(kF32, {6})},
+        {X(0), X(1), X(2), I(2), I(6), I(12), I(3), F(1e-5)}, "affine, non-contiguous");
+  t.Add("aten.native_group_norm.default", {T(kF64, {3, 4})},
+        {X(0), None(), None(), I(3), I(4), I(1), I(2), F(1e-3)}, "float64, no affine, HxW=1");
+  t.Add("aten.native_group_norm_backward.default",
+        {T(kF32, {2, 6, 3, 4}), Transposed(kF32, {2, 6, 3, 4}), T(kF32, {2, 3}), T(kF32, {2, 3}),
+         T(kF32, {6})},
+        {X(0), X(1), X(2), X(3), X(4), I(2), I(6), I(12), I(3), Mask(true, true, true)},
+        "weight, non-contiguous input")
+      .Range(0.5, 2);
+  t.Add("aten.native_group_norm_backward.default",
+        {Transposed(kF64, {4, 2, 5}), T(kF64, {4, 2, 5}), T(kF64, {4, 1}), T(kF64, {4, 1})},
+        {X(0), X(1), X(2), X(3), None(), I(4), I(2), I(5), I(1), Mask(true, false, true)},
+        "float64, no weight, masked")
+      .Range(0.5, 2);
 }
 
 // Indexing ops; indices drawn in [0, high) lie within the indexed dims.

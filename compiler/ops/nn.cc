@@ -5,6 +5,7 @@
 // Where ATen returns an undefined tensor (an output_mask entry that is
 // false, the saved statistics of batch norm in eval mode), the result here
 // is an empty 1-d tensor of shape [0], as PyTorch 1.13 reports batch norm's.
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <optional>
@@ -1501,6 +1502,247 @@ void DefineBceWithLogits(OpRegistry& r) {
       });
 }
 
+// ---- Group norm ----
+
+// N, C, HxW and group of a group-norm call (arguments `first`..first+3),
+// checked against input: [N, C, *] with HxW elements per channel, C a
+// multiple of group.
+struct GroupGeometry {
+  int64_t n, c, hxw, group;
+  int64_t per_group() const { return c / group; }
+};
+
+template <typename T>
+absl::StatusOr<GroupGeometry> GroupNormGeometry(const Call<T>& call, const TensorType& input,
+                                                int first) {
+  GroupGeometry g{call.Int(first), call.Int(first + 1), call.Int(first + 2), call.Int(first + 3)};
+  RETURN_IF_ERROR(RequireFloating("group_norm input", input.dtype));
+  if (g.group <= 0) return Invalid("group_norm: num_groups must be positive, got ", g.group);
+  if (input.Rank() < 2 || input.shape[0] != g.n || input.shape[1] != g.c ||
+      input.NumElements() != g.n * g.c * g.hxw) {
+    return Invalid("group_norm: input of shape ", ShapeString(input.shape), " is not [N=", g.n,
+                   ", C=", g.c, ", ...] with HxW=", g.hxw, " elements per channel");
+  }
+  if (g.c % g.group != 0) {
+    return Invalid("Expected number of channels in input to be divisible by num_groups, but got "
+                   "input of shape ",
+                   ShapeString(input.shape), " and num_groups=", g.group);
+  }
+  return g;
+}
+
+// weight or bias (argument i), if given: C values of input's dtype.
+absl::Status CheckGroupAffine(const TypeCall& call, int i, absl::string_view name,
+                              const TensorType& input, int64_t c) {
+  if (call.IsNone(i)) return absl::OkStatus();
+  const TensorType& t = call.tensor(i);
+  if (t.Rank() != 1 || t.shape[0] != c) {
+    return Invalid("Expected ", name,
+                   " to be a vector of size equal to the number of channels in input, but got ",
+                   name, " of shape ", ShapeString(t.shape), " and input of shape ",
+                   ShapeString(input.shape));
+  }
+  return RequireSameDType("input", input.dtype, name, t.dtype);
+}
+
+Types InferGroupNorm(const TypeCall& call) {
+  const TensorType& input = call.tensor(0);
+  ASSIGN_OR_RETURN(GroupGeometry g, GroupNormGeometry(call, input, 3));
+  RETURN_IF_ERROR(CheckGroupAffine(call, 1, "weight", input, g.c));
+  RETURN_IF_ERROR(CheckGroupAffine(call, 2, "bias", input, g.c));
+  TensorType stats = TensorType::Contiguous(input.dtype, {g.n, g.group});
+  return std::vector<TensorType>{TensorType::Contiguous(input.dtype, input.shape), stats, stats};
+}
+
+Types InferGroupNormBackward(const TypeCall& call) {
+  const TensorType& input = call.tensor(1);
+  ASSIGN_OR_RETURN(GroupGeometry g, GroupNormGeometry(call, input, 5));
+  RETURN_IF_ERROR(CheckGradShape(call.tensor(0), input.shape));
+  RETURN_IF_ERROR(CheckGroupAffine(call, 4, "weight", input, g.c));
+  for (int i : {2, 3}) {
+    if (call.tensor(i).NumElements() != g.n * g.group) {
+      return Invalid(i == 2 ? "mean" : "rstd", " of size ", ShapeString(call.tensor(i).shape),
+                     " does not hold N * num_groups = ", g.n * g.group, " values");
+    }
+  }
+  return MaskedTypes(call.arg(9), input.dtype, {input.shape, {g.c}, {g.c}});
+}
+
+// Group norm in double: each of the N * group rows of cpg * HxW elements
+// normalized by its mean and biased variance, then scaled per channel.
+Results GroupNormKernel(const KernelCall& call, const std::vector<TensorType>& types) {
+  const HostTensor& x = call.tensor(0);
+  ASSIGN_OR_RETURN(GroupGeometry g, GroupNormGeometry(call, TensorType::Contiguous(x.dtype, x.shape), 3));
+  const HostTensor* weight = Optional(call, 1);
+  const HostTensor* bias = Optional(call, 2);
+  const double eps = call.Float(7);
+  const int64_t inner = g.per_group() * g.hxw;
+  HostTensor out(types[0].dtype, types[0].shape), mean(types[1].dtype, types[1].shape),
+      rstd(types[2].dtype, types[2].shape);
+  for (int64_t row = 0; row < g.n * g.group; ++row) {
+    const double* in = x.data.data() + row * inner;
+    double sum = 0, sq = 0;
+    for (int64_t k = 0; k < inner; ++k) sum += in[k];
+    const double m = inner == 0 ? 0 : sum / static_cast<double>(inner);
+    for (int64_t k = 0; k < inner; ++k) sq += (in[k] - m) * (in[k] - m);
+    const double var = inner == 0 ? 0 : sq / static_cast<double>(inner);
+    const double rs = 1 / std::sqrt(var + eps);
+    mean.data[row] = m;
+    rstd.data[row] = rs;
+    for (int64_t k = 0; k < inner; ++k) {
+      const int64_t c = (row % g.group) * g.per_group() + k / std::max<int64_t>(g.hxw, 1);
+      double y = (in[k] - m) * rs;
+      if (weight != nullptr) y *= weight->data[c];
+      if (bias != nullptr) y += bias->data[c];
+      out.data[row * inner + k] = y;
+    }
+  }
+  for (HostTensor* t : {&out, &mean, &rstd}) t->RoundToDType();
+  return std::vector<HostTensor>{std::move(out), std::move(mean), std::move(rstd)};
+}
+
+// ATen's native_group_norm_backward in double: ds and db are the per
+// (sample, channel) sums of dy * x and dy.
+Results GroupNormBackwardKernel(const KernelCall& call, const std::vector<TensorType>& types) {
+  const HostTensor& dy = call.tensor(0);
+  const HostTensor& x = call.tensor(1);
+  const HostTensor& mean = call.tensor(2);
+  const HostTensor& rstd = call.tensor(3);
+  const HostTensor* weight = Optional(call, 4);
+  ASSIGN_OR_RETURN(GroupGeometry g, GroupNormGeometry(call, TensorType::Contiguous(x.dtype, x.shape), 5));
+  const int64_t cpg = g.per_group();
+  std::vector<double> ds(g.n * g.c, 0), db(g.n * g.c, 0);
+  for (int64_t nc = 0; nc < g.n * g.c; ++nc) {
+    for (int64_t k = 0; k < g.hxw; ++k) {
+      ds[nc] += dy.data[nc * g.hxw + k] * x.data[nc * g.hxw + k];
+      db[nc] += dy.data[nc * g.hxw + k];
+    }
+  }
+  auto w = [&](int64_t c) { return weight != nullptr ? weight->data[c] : 1.0; };
+  return MaskedKernel(call.arg(9), types, [&](HostTensor* dx, HostTensor* dw, HostTensor* dbias) {
+    const double s = 1 / static_cast<double>(cpg * g.hxw);
+    for (int64_t n = 0; n < g.n; ++n) {
+      for (int64_t grp = 0; grp < g.group; ++grp) {
+        const double m = mean.data[n * g.group + grp], rs = rstd.data[n * g.group + grp];
+        double ds_g = 0, db_g = 0;
+        for (int64_t c = grp * cpg; c < (grp + 1) * cpg; ++c) {
+          ds_g += ds[n * g.c + c] * w(c);
+          db_g += db[n * g.c + c] * w(c);
+          if (dw != nullptr) dw->data[c] += (ds[n * g.c + c] - db[n * g.c + c] * m) * rs;
+          if (dbias != nullptr) dbias->data[c] += db[n * g.c + c];
+        }
+        if (dx == nullptr) continue;
+        const double c2 = (db_g * m - ds_g) * rs * rs * rs * s;
+        const double c3 = -c2 * m - db_g * rs * s;
+        for (int64_t c = grp * cpg; c < (grp + 1) * cpg; ++c) {
+          for (int64_t k = 0; k < g.hxw; ++k) {
+            const int64_t at = (n * g.c + c) * g.hxw + k;
+            dx->data[at] = rs * w(c) * dy.data[at] + c2 * x.data[at] + c3;
+          }
+        }
+      }
+    }
+    for (HostTensor* t : {dx, dw, dbias}) {
+      if (t != nullptr) t->RoundToDType();
+    }
+  });
+}
+
+// Statistics over [N, group, cpg * HxW] (reductions accumulate in double),
+// then the per-channel affine.
+std::vector<ValueId> DecomposeGroupNorm(GraphBuilder& b, const ir::Node& node) {
+  ValueId input = node.args[0].AsValue();
+  const TensorType in = b.type(input);
+  const int64_t n = node.args[3].AsInt(), c = node.args[4].AsInt(), hxw = node.args[5].AsInt(),
+                group = node.args[6].AsInt();
+  const double eps = node.args[7].AsFloat();
+  ValueId x = b.Reshape(input, {n, group, (c / group) * hxw});
+  const Argument last = DimArg(2);
+  ValueId mean = b.Op("aten.mean.dim", {V::V(x), last, Argument::Bool(true)});
+  ValueId var = b.Op("aten.var.correction", {V::V(x), last},
+                     {{"correction", Argument::Int(0)}, {"keepdim", Argument::Bool(true)}});
+  ValueId rstd = b.Op("aten.rsqrt.default", {V::V(b.AddScalar(var, eps))});
+  ValueId y = b.Reshape(b.Mul(b.Sub(x, mean), rstd), in.shape);
+  Dims channel(in.Rank() - 1, 1);
+  channel[0] = c;  // Broadcasts against [N, C, *].
+  if (!node.args[1].is_none()) y = b.Mul(y, b.Reshape(node.args[1].AsValue(), channel));
+  if (!node.args[2].is_none()) y = b.Add(y, b.Reshape(node.args[2].AsValue(), channel));
+  return {y, b.Reshape(mean, {n, group}), b.Reshape(rstd, {n, group})};
+}
+
+// The kernel's formula in ops over [N, C, HxW] and [N, group, cpg, HxW].
+std::vector<ValueId> DecomposeGroupNormBackward(GraphBuilder& b, const ir::Node& node) {
+  ValueId dy_in = node.args[0].AsValue(), x_in = node.args[1].AsValue();
+  const TensorType in = b.type(x_in);
+  const int64_t n = node.args[5].AsInt(), c = node.args[6].AsInt(), hxw = node.args[7].AsInt(),
+                group = node.args[8].AsInt(), cpg = c / group;
+  const std::vector<bool> want = Mask(node.args[9]);
+  const bool has_weight = !node.args[4].is_none();
+  ValueId weight = has_weight ? node.args[4].AsValue() : kNone;
+  ValueId dy = b.Reshape(dy_in, {n, c, hxw}), x = b.Reshape(x_in, {n, c, hxw});
+  auto sum = [&](ValueId v, int64_t dim) {
+    return b.Op("aten.sum.dim_IntList", {V::V(v), DimArg(dim)});
+  };
+  ValueId ds = sum(b.Mul(dy, x), 2), db = sum(dy, 2);  // [N, C]
+  ValueId mean = b.Reshape(node.args[2].AsValue(), {n, group, 1});
+  ValueId rstd = b.Reshape(node.args[3].AsValue(), {n, group, 1});
+  std::vector<ValueId> out;
+  if (want[0]) {
+    ValueId dsw = has_weight ? b.Mul(ds, weight) : ds, dbw = has_weight ? b.Mul(db, weight) : db;
+    ValueId ds_g = sum(b.Reshape(dsw, {n, group, cpg}), 2);  // [N, G]
+    ValueId db_g = sum(b.Reshape(dbw, {n, group, cpg}), 2);
+    ValueId m = b.Reshape(mean, {n, group}), rs = b.Reshape(rstd, {n, group});
+    const double s = 1 / static_cast<double>(cpg * hxw);
+    ValueId c2 = b.MulScalar(b.Mul(b.Mul(b.Sub(b.Mul(db_g, m), ds_g), rs), b.Mul(rs, rs)), s);
+    ValueId c3 = b.Sub(b.Neg(b.Mul(c2, m)), b.MulScalar(b.Mul(db_g, rs), s));
+    ValueId c1 = has_weight ? b.Mul(rstd, b.Reshape(weight, {1, group, cpg})) : rstd;
+    ValueId dx = b.Add(b.Add(b.Mul(b.Reshape(dy, {n, group, cpg, hxw}),
+                                   b.Reshape(b.Expand(c1, {n, group, cpg}), {n, group, cpg, 1})),
+                             b.Mul(b.Reshape(x, {n, group, cpg, hxw}), b.Reshape(c2, {n, group, 1, 1}))),
+                       b.Reshape(c3, {n, group, 1, 1}));
+    out.push_back(b.Reshape(dx, in.shape));
+  } else {
+    out.push_back(b.Zeros({0}, in.dtype));
+  }
+  if (want[1]) {
+    ValueId centered = b.Sub(b.Reshape(ds, {n, group, cpg}), b.Mul(b.Reshape(db, {n, group, cpg}), mean));
+    out.push_back(b.Reshape(sum(b.Mul(centered, rstd), 0), {c}));
+  } else {
+    out.push_back(b.Zeros({0}, in.dtype));
+  }
+  out.push_back(want[2] ? sum(db, 0) : b.Zeros({0}, in.dtype));
+  return out;
+}
+
+void DefineGroupNorm(OpRegistry& r) {
+  OpDefiner(r,
+            "native_group_norm(Tensor input, Tensor? weight, Tensor? bias, SymInt N, SymInt C, "
+            "SymInt HxW, int group, float eps) -> (Tensor, Tensor, Tensor)",
+            OpKind::kOther)
+      .Infer(InferGroupNorm)
+      .Kernel(GroupNormKernel)
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // As in PyTorch, gradients reaching mean and rstd are ignored.
+        if (!c.has_grad(0)) return {};
+        return MaskedBackward(c, "aten.native_group_norm_backward.default",
+                              {V::V(c.grad(0)), V::V(c.input(0)), V::V(c.output(1)),
+                               V::V(c.output(2)), c.arg(1), c.arg(3), c.arg(4), c.arg(5), c.arg(6)},
+                              {0, 1, 2});
+      })
+      .Decompose(DecomposeGroupNorm);
+
+  // No derivative (PyTorch's double backward of group norm is not written
+  // here).
+  OpDefiner(r,
+            "native_group_norm_backward(Tensor grad_out, Tensor input, Tensor mean, Tensor rstd, "
+            "Tensor? weight, SymInt N, SymInt C, SymInt HxW, int group, bool[3] output_mask) "
+            "-> (Tensor, Tensor, Tensor)",
+            OpKind::kOther)
+      .Infer(InferGroupNormBackward)
+      .Kernel(GroupNormBackwardKernel)
+      .Decompose(DecomposeGroupNormBackward);
+}
+
 }  // namespace
 
 absl::Status RegisterNnOps(OpRegistry& registry) {
@@ -1508,6 +1750,7 @@ absl::Status RegisterNnOps(OpRegistry& registry) {
   DefineConvolution(registry);
   DefinePooling(registry);
   DefineNormalization(registry);
+  DefineGroupNorm(registry);
   DefineSoftmax(registry);
   DefineLosses(registry);
   DefineEmbedding(registry);

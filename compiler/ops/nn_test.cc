@@ -1066,5 +1066,75 @@ TEST(NnTest, BaddbmmAndBceWithLogits) {
             "");
 }
 
+TEST(NnTest, GroupNorm) {
+  // [N, C, H, W] = [2, 6, 2, 3] in 3 groups: statistics per (sample, group).
+  std::vector<TensorType> gn = {T(kF32, {2, 6, 2, 3}), T(kF32, {6}), T(kF32, {6})};
+  absl::StatusOr<std::vector<TensorType>> r = Infer(
+      "aten.native_group_norm.default", {gn, {X(0), X(1), X(2), I(2), I(6), I(6), I(3), F(1e-5)}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ExpectType((*r)[0], kF32, {2, 6, 2, 3});
+  ExpectType((*r)[1], kF32, {2, 3});
+  ExpectType((*r)[2], kF32, {2, 3});
+  r = Infer("aten.native_group_norm_backward.default",
+            {{T(kF32, {2, 6, 6}), T(kF32, {2, 6, 6}), T(kF32, {2, 3}), T(kF32, {2, 3})},
+             {X(0), X(1), X(2), X(3), None(), I(2), I(6), I(6), I(3), Mask(true, false, true)}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ExpectType((*r)[0], kF32, {2, 6, 6});
+  ExpectType((*r)[1], kF32, {0});
+  ExpectType((*r)[2], kF32, {6});
+
+  auto error = [](std::vector<TensorType> tensors, int64_t c, int64_t hxw, int64_t group) {
+    std::vector<Argument> args = {X(0), tensors.size() > 1 ? X(1) : None(), None(), I(2), I(c),
+                                  I(hxw), I(group), F(1e-5)};
+    return ErrorOf("aten.native_group_norm.default", {tensors, args});
+  };
+  EXPECT_THAT(error({T(kF32, {2, 6, 4})}, 6, 4, 4),
+              HasSubstr("Expected number of channels in input to be divisible by num_groups, but "
+                        "got input of shape [2,6,4] and num_groups=4"));
+  EXPECT_THAT(error({T(kF32, {2, 6, 4}), T(kF32, {4})}, 6, 4, 3),
+              HasSubstr("weight of shape [4] and input of shape [2,6,4]"));
+  EXPECT_THAT(error({T(kF32, {2, 6, 4}), T(kF64, {6})}, 6, 4, 3), HasSubstr("same dtype"));
+  EXPECT_THAT(error({T(kF32, {2, 6, 4})}, 6, 5, 3), HasSubstr("HxW=5"));
+  EXPECT_THAT(error({T(kF32, {2, 6, 4})}, 6, 4, 0), HasSubstr("num_groups must be positive"));
+  EXPECT_THAT(error({T(kI64, {2, 6, 4})}, 6, 4, 3), HasSubstr("must be floating point"));
+
+  // One group without affine is layer norm over all but the batch dim.
+  HostTensor x = Values(kF64, {2, 2, 2}, {1, 2, 4, 8, -1, 0, 3, 5});
+  std::vector<HostTensor> g = *Evaluate("aten.native_group_norm.default", {x},
+                                        {X(0), None(), None(), I(2), I(2), I(2), I(1), F(1e-5)});
+  std::vector<HostTensor> l = *Evaluate("aten.native_layer_norm.default", {x},
+                                        {X(0), L({2, 2}), None(), None(), F(1e-5)});
+  ExpectValues(g[0], {2, 2, 2}, l[0].data);
+  ExpectValues(g[1], {2, 1}, l[1].data);
+  ExpectValues(g[2], {2, 1}, l[2].data);
+  // Two groups of one channel: each channel normalized alone, then scaled.
+  g = *Evaluate("aten.native_group_norm.default",
+                {x, Values(kF64, {2}, {2, 1}), Values(kF64, {2}, {0, 10})},
+                {X(0), X(1), X(2), I(2), I(2), I(2), I(2), F(0)});
+  ExpectValues(g[0], {2, 2, 2}, {-2, 2, 9, 11, -2, 2, 9, 11});
+  ExpectValues(g[1], {2, 2}, {1.5, 6, -0.5, 4});
+  ExpectValues(g[2], {2, 2}, {2, 0.5, 2, 1});
+
+  // Gradients flow to input, weight and bias, not from mean and rstd.
+  ExpectGradients({
+      {"aten.native_group_norm.default",
+       {{T(kF64, {2, 6, 2, 2}), T(kF64, {6}), T(kF64, {6})},
+        {X(0), X(1), X(2), I(2), I(6), I(4), I(3), F(1e-5)},
+        {},
+        -2,
+        2,
+        "affine",
+        /*tangent_outputs=*/{0}}},
+      {"aten.native_group_norm.default",
+       {{Transposed(kF64, {3, 4})},
+        {X(0), None(), None(), I(3), I(4), I(1), I(2), F(1e-3)},
+        {},
+        -2,
+        2,
+        "no affine, non-contiguous, HxW=1",
+        /*tangent_outputs=*/{0}}},
+  });
+}
+
 }  // namespace
 }  // namespace aotd::ops::testing
