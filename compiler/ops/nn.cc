@@ -1743,6 +1743,238 @@ void DefineGroupNorm(OpRegistry& r) {
       .Decompose(DecomposeGroupNormBackward);
 }
 
+// ---- Upsampling ----
+
+// The geometry of an upsample_nearest2d call: input [N, C, H, W] and the
+// output's H and W, with the scales given (0 when None), as ATen's
+// compute_output_size and get_scale_value make them.
+struct Upsample2d {
+  int64_t n, c, in[2], out[2];
+  double scales[2] = {0, 0};
+};
+
+// `input_size` [N, C, H, W]; `output_size` (int[2]) and `scale_factors`
+// (float[2]) are arguments, exactly one of them not None.
+absl::StatusOr<Upsample2d> Upsample2dGeometry(const Dims& input_size, const Argument& output_size,
+                                              const Argument& scale_factors) {
+  if (input_size.size() != 4) {
+    return Invalid("upsample_nearest2d: expected a 4-d input [N, C, H, W], got size ",
+                   ShapeString(input_size));
+  }
+  if (output_size.is_none() == scale_factors.is_none()) {
+    return Invalid("Must specify exactly one of output_size and scale_factors");
+  }
+  Upsample2d g{input_size[0], input_size[1], {input_size[2], input_size[3]}, {0, 0}};
+  if (!output_size.is_none()) {
+    Dims size = output_size.AsIntList();
+    if (size.size() != 2) {
+      return Invalid("upsample_nearest2d: output_size must have 2 elements, got ", size.size());
+    }
+    g.out[0] = size[0];
+    g.out[1] = size[1];
+  } else {
+    const std::vector<Argument>& scales = scale_factors.AsList();
+    if (scales.size() != 2) {
+      return Invalid("upsample_nearest2d: scale_factors must have 2 elements, got ", scales.size());
+    }
+    for (int d = 0; d < 2; ++d) {
+      g.scales[d] = scales[d].AsFloat();
+      g.out[d] = static_cast<int64_t>(static_cast<double>(g.in[d]) * g.scales[d]);
+    }
+  }
+  if (g.in[0] <= 0 || g.in[1] <= 0 || g.out[0] <= 0 || g.out[1] <= 0) {
+    return Invalid("Input and output sizes should be greater than 0, but got input (H: ", g.in[0],
+                   ", W: ", g.in[1], ") output (H: ", g.out[0], ", W: ", g.out[1], ")");
+  }
+  return g;
+}
+
+// ATen's nearest_idx: the input index each output index of dim d reads.
+// The scale is a float: 1 / scale_factor if given (and positive), else
+// in / out; the index is floorf(o * scale), at most in - 1.
+float NearestScale(const Upsample2d& g, int d) {
+  return g.scales[d] > 0 ? static_cast<float>(1.0 / g.scales[d])
+                         : static_cast<float>(g.in[d]) / static_cast<float>(g.out[d]);
+}
+
+std::vector<int64_t> NearestIndices(const Upsample2d& g, int d) {
+  std::vector<int64_t> index(g.out[d]);
+  const float scale = NearestScale(g, d);
+  for (int64_t o = 0; o < g.out[d]; ++o) {
+    if (g.out[d] == g.in[d]) {
+      index[o] = o;
+    } else if (g.out[d] == 2 * g.in[d]) {
+      index[o] = o >> 1;
+    } else {
+      index[o] = std::min(static_cast<int64_t>(std::floor(static_cast<float>(o) * scale)),
+                          g.in[d] - 1);
+    }
+  }
+  return index;
+}
+
+// Whether dim d repeats each input index out / in times in order (an
+// expand and a reshape compute it).
+bool IsRepeat(const Upsample2d& g, int d, const std::vector<int64_t>& index) {
+  if (g.out[d] % g.in[d] != 0) return false;
+  const int64_t k = g.out[d] / g.in[d];
+  for (int64_t o = 0; o < g.out[d]; ++o) {
+    if (index[o] != o / k) return false;
+  }
+  return true;
+}
+
+absl::Status RequireUpsampleDType(DType d, bool backward) {
+  if (ir::IsFloatingPoint(d) || (!backward && d == DType::kUInt8)) return absl::OkStatus();
+  return Invalid("upsample_nearest2d", backward ? "_backward" : "",
+                 " is not implemented for ", ir::DTypeName(d));
+}
+
+Types InferUpsampleNearest2d(const TypeCall& call) {
+  const TensorType& input = call.tensor(0);
+  ASSIGN_OR_RETURN(Upsample2d g, Upsample2dGeometry(input.shape, call.arg(1), call.arg(2)));
+  RETURN_IF_ERROR(RequireUpsampleDType(input.dtype, false));
+  return One(input.dtype, {g.n, g.c, g.out[0], g.out[1]});
+}
+
+Types InferUpsampleNearest2dBackward(const TypeCall& call) {
+  const TensorType& grad = call.tensor(0);
+  ASSIGN_OR_RETURN(Upsample2d g, Upsample2dGeometry(call.Ints(2), call.arg(1), call.arg(3)));
+  RETURN_IF_ERROR(RequireUpsampleDType(grad.dtype, true));
+  const Dims out = {g.n, g.c, g.out[0], g.out[1]};
+  if (grad.Rank() != 4) {
+    return Invalid("Expected grad_output to be a tensor of dimension 4 but got: dimension ",
+                   grad.Rank());
+  }
+  for (int d = 0; d < 4; ++d) {
+    if (grad.shape[d] != out[d]) {
+      return Invalid("Expected grad_output to have the same shape as output; output.size(", d,
+                     ") = ", out[d], " but got grad_output.size(", d, ") = ", grad.shape[d]);
+    }
+  }
+  return One(grad.dtype, call.Ints(2));
+}
+
+// out[n, c, oh, ow] = input[n, c, index_h[oh], index_w[ow]], or (backward)
+// grad_input[n, c, ih, iw] = the sum of grad_output over the (oh, ow)
+// reading (ih, iw).
+Results UpsampleNearest2dKernel(const HostTensor& from, const Upsample2d& g, bool backward,
+                                const TensorType& type) {
+  const std::vector<int64_t> ih = NearestIndices(g, 0), iw = NearestIndices(g, 1);
+  HostTensor out(type.dtype, type.shape);
+  for (int64_t nc = 0; nc < g.n * g.c; ++nc) {
+    for (int64_t oh = 0; oh < g.out[0]; ++oh) {
+      for (int64_t ow = 0; ow < g.out[1]; ++ow) {
+        const int64_t small = (nc * g.in[0] + ih[oh]) * g.in[1] + iw[ow];
+        const int64_t large = (nc * g.out[0] + oh) * g.out[1] + ow;
+        if (backward) {
+          out.data[small] += from.data[large];
+        } else {
+          out.data[large] = from.data[small];
+        }
+      }
+    }
+  }
+  out.RoundToDType();
+  return std::vector<HostTensor>{std::move(out)};
+}
+
+// A graph value holding dim d's indices (int64 [out]): ATen's formula on an
+// arange, in float as ATen computes it.
+ValueId NearestIndexValue(GraphBuilder& b, const Upsample2d& g, int d) {
+  ValueId o = b.Op("aten.arange.default", {Argument::Int(g.out[d])},
+                   {{"dtype", Argument::DTypeArg(DType::kFloat32)}});
+  ValueId scaled = b.Op("aten.mul.Tensor", {V::V(o), Argument::Float(NearestScale(g, d))});
+  // Truncation is floor here: the values are not negative.
+  return b.Op("aten.clamp.default",
+              {V::V(b.Cast(scaled, DType::kInt64)), Argument::None(), Argument::Int(g.in[d] - 1)});
+}
+
+// upsample_nearest2d: dims whose indices repeat each input index k times
+// expand and reshape (one copy for both); the others index_select.
+ValueId DecomposeUpsample(GraphBuilder& b, ValueId x, const Upsample2d& g) {
+  const std::vector<int64_t> index[2] = {NearestIndices(g, 0), NearestIndices(g, 1)};
+  const bool repeat[2] = {IsRepeat(g, 0, index[0]), IsRepeat(g, 1, index[1])};
+  int64_t h = g.in[0], w = g.in[1];
+  for (int d = 0; d < 2; ++d) {
+    if (repeat[d]) continue;
+    x = b.Op("aten.index_select.default",
+             {V::V(x), Argument::Int(2 + d), V::V(NearestIndexValue(b, g, d))});
+    (d == 0 ? h : w) = g.out[d];
+  }
+  if (h == g.out[0] && w == g.out[1]) {
+    return repeat[0] && repeat[1] ? b.Op("aten.clone.default", {V::V(x)}) : x;
+  }
+  const int64_t kh = g.out[0] / h, kw = g.out[1] / w;
+  ValueId expanded = b.Expand(b.Reshape(x, {g.n, g.c, h, 1, w, 1}), {g.n, g.c, h, kh, w, kw});
+  return b.Reshape(expanded, {g.n, g.c, g.out[0], g.out[1]});
+}
+
+// upsample_nearest2d_backward: repeated dims sum their k copies; the others
+// index_add into zeros.
+ValueId DecomposeUpsampleBackward(GraphBuilder& b, ValueId grad, const Upsample2d& g) {
+  const std::vector<int64_t> index[2] = {NearestIndices(g, 0), NearestIndices(g, 1)};
+  const bool repeat[2] = {IsRepeat(g, 0, index[0]), IsRepeat(g, 1, index[1])};
+  const int64_t h = repeat[0] ? g.in[0] : g.out[0], w = repeat[1] ? g.in[1] : g.out[1];
+  const int64_t kh = g.out[0] / h, kw = g.out[1] / w;
+  if (kh > 1 || kw > 1) {
+    grad = b.Op("aten.sum.dim_IntList",
+                {V::V(b.Reshape(grad, {g.n, g.c, h, kh, w, kw})), Argument::IntList({3, 5})});
+  }
+  Dims shape = {g.n, g.c, h, w};
+  for (int d = 1; d >= 0; --d) {
+    if (repeat[d]) continue;
+    shape[2 + d] = g.in[d];
+    grad = b.Op("aten.index_add.default", {V::V(b.Zeros(shape, b.type(grad).dtype)),
+                                           Argument::Int(2 + d),
+                                           V::V(NearestIndexValue(b, g, d)), V::V(grad)});
+  }
+  return grad;
+}
+
+void DefineUpsampling(OpRegistry& r) {
+  OpDefiner(r,
+            "upsample_nearest2d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) "
+            "-> Tensor",
+            OpKind::kOther)
+      .Infer(InferUpsampleNearest2d)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        ASSIGN_OR_RETURN(Upsample2d g,
+                         Upsample2dGeometry(call.tensor(0).shape, call.arg(1), call.arg(2)));
+        return UpsampleNearest2dKernel(call.tensor(0), g, /*backward=*/false, types[0]);
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        Dims size = c.b.type(c.input(0)).shape;
+        return {{0, c.b.Op("aten.upsample_nearest2d_backward.vec",
+                           {V::V(c.grad(0)), c.arg(1), Argument::IntList(size), c.arg(2)})}};
+      })
+      .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ValueId> {
+        ValueId x = node.args[0].AsValue();
+        absl::StatusOr<Upsample2d> g = Upsample2dGeometry(b.type(x).shape, node.args[1], node.args[2]);
+        if (!g.ok()) return {kNone};
+        return {DecomposeUpsample(b, x, *g)};
+      });
+
+  OpDefiner(r,
+            "upsample_nearest2d_backward.vec(Tensor grad_output, SymInt[]? output_size, "
+            "SymInt[] input_size, float[]? scale_factors) -> Tensor",
+            OpKind::kOther)
+      .Infer(InferUpsampleNearest2dBackward)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        ASSIGN_OR_RETURN(Upsample2d g, Upsample2dGeometry(call.Ints(2), call.arg(1), call.arg(3)));
+        return UpsampleNearest2dKernel(call.tensor(0), g, /*backward=*/true, types[0]);
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        return {{0, c.b.Op("aten.upsample_nearest2d.vec", {V::V(c.grad(0)), c.arg(1), c.arg(3)})}};
+      })
+      .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ValueId> {
+        absl::StatusOr<Upsample2d> g =
+            Upsample2dGeometry(node.args[2].AsIntList(), node.args[1], node.args[3]);
+        if (!g.ok()) return {kNone};
+        return {DecomposeUpsampleBackward(b, node.args[0].AsValue(), *g)};
+      });
+}
+
 }  // namespace
 
 absl::Status RegisterNnOps(OpRegistry& registry) {
@@ -1751,6 +1983,7 @@ absl::Status RegisterNnOps(OpRegistry& registry) {
   DefinePooling(registry);
   DefineNormalization(registry);
   DefineGroupNorm(registry);
+  DefineUpsampling(registry);
   DefineSoftmax(registry);
   DefineLosses(registry);
   DefineEmbedding(registry);

@@ -1136,5 +1136,59 @@ TEST(NnTest, GroupNorm) {
   });
 }
 
+TEST(NnTest, UpsampleNearest2d) {
+  auto vec = [](std::vector<Argument> args) { return args; };
+  const Argument scales = Argument::List({F(1.7), F(2.3)});
+  TensorType t = InferOne("aten.upsample_nearest2d.vec",
+                          {{Transposed(kF32, {2, 3, 5, 7})}, vec({X(0), None(), scales})});
+  ExpectType(t, kF32, {2, 3, 8, 16});
+  t = InferOne("aten.upsample_nearest2d.vec",
+               {{T(DType::kUInt8, {2, 3, 5, 7})}, vec({X(0), L({4, 9}), None()})});
+  ExpectType(t, DType::kUInt8, {2, 3, 4, 9});
+  t = InferOne("aten.upsample_nearest2d_backward.vec",
+               {{T(kF64, {2, 3, 8, 16})}, vec({X(0), None(), L({2, 3, 5, 7}), scales})});
+  ExpectType(t, kF64, {2, 3, 5, 7});
+
+  auto error = [](TensorType x, Argument size, Argument scale) {
+    return ErrorOf("aten.upsample_nearest2d.vec", {{x}, {X(0), size, scale}});
+  };
+  EXPECT_THAT(error(T(kF32, {2, 3, 5, 7}), L({4, 9}), scales),
+              HasSubstr("Must specify exactly one of output_size and scale_factors"));
+  EXPECT_THAT(error(T(kF32, {2, 3, 5, 7}), None(), None()), HasSubstr("exactly one"));
+  EXPECT_THAT(error(T(kF32, {3, 5, 7}), None(), scales), HasSubstr("4-d input"));
+  EXPECT_THAT(error(T(kF32, {2, 3, 5, 7}), None(), Argument::List({F(0.1), F(2)})),
+              HasSubstr("Input and output sizes should be greater than 0, but got input (H: 5, W: "
+                        "7) output (H: 0, W: 14)"));
+  EXPECT_THAT(error(T(kF32, {2, 3, 5, 7}), L({3}), None()), HasSubstr("2 elements"));
+  EXPECT_THAT(error(T(kI64, {2, 3, 5, 7}), L({3, 3}), None()), HasSubstr("not implemented for int64"));
+  EXPECT_THAT(ErrorOf("aten.upsample_nearest2d_backward.vec",
+                      {{T(kF32, {2, 3, 8, 15})}, {X(0), None(), L({2, 3, 5, 7}), scales}}),
+              HasSubstr("output.size(3) = 16 but got grad_output.size(3) = 15"));
+
+  // PyTorch 1.13's values: scales 1.7 and 2.3 read rows 0,0,1,1,2,2,3,4 and
+  // columns 0,0,0,1,1,2,2,3,3,3,4,4,5,5,6,6.
+  HostTensor ones(kF64, {1, 1, 8, 16});
+  ones.data.assign(ones.data.size(), 1.0);
+  HostTensor g = EvaluateOne("aten.upsample_nearest2d_backward.vec", {ones},
+                             {X(0), None(), L({1, 1, 5, 7}), scales});
+  std::vector<double> wide = {6, 4, 4, 6, 4, 4, 4}, narrow = {3, 2, 2, 3, 2, 2, 2};
+  std::vector<double> expected;
+  for (int row = 0; row < 5; ++row) {
+    expected.insert(expected.end(), (row < 3 ? wide : narrow).begin(), (row < 3 ? wide : narrow).end());
+  }
+  ExpectValues(g, {1, 1, 5, 7}, expected);
+  HostTensor x = Values(kF64, {1, 1, 2, 2}, {1, 2, 3, 4});
+  ExpectValues(EvaluateOne("aten.upsample_nearest2d.vec", {x}, {X(0), L({3, 4}), None()}),
+               {1, 1, 3, 4}, {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4});
+
+  ExpectGradients({
+      {"aten.upsample_nearest2d.vec",
+       {{Transposed(kF64, {2, 2, 3, 4})}, {X(0), None(), Argument::List({F(2), F(1.5)})}}},
+      {"aten.upsample_nearest2d.vec", {{T(kF64, {1, 2, 5, 3})}, {X(0), L({3, 7}), None()}}},
+      {"aten.upsample_nearest2d_backward.vec",
+       {{T(kF64, {2, 2, 6, 6})}, {X(0), None(), L({2, 2, 3, 4}), Argument::List({F(2), F(1.5)})}}},
+  });
+}
+
 }  // namespace
 }  // namespace aotd::ops::testing
