@@ -6,6 +6,8 @@ plus the module's training flag), keeps the loaded artifacts, and falls back
 to eager PyTorch when configured to and compilation is impossible.
 """
 import logging
+import os
+import sys
 import threading
 import warnings
 
@@ -42,6 +44,16 @@ def reset():
     caches; compiled objects keep the steps they already hold."""
     with _clients_lock:
         _clients.clear()
+
+
+def _caller_stacklevel():
+    """The stacklevel of the first frame outside aotd and torch.nn, so that
+    a warning names the user's line."""
+    internal = (os.path.dirname(__file__), os.path.dirname(torch.nn.modules.module.__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(internal):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _to_capsule(tensor):
@@ -176,7 +188,7 @@ class Compiler:
         message = f"aotd: running eagerly: {error}"
         if not self._warned:
             self._warned = True
-            warnings.warn(message, RuntimeWarning, stacklevel=5)
+            warnings.warn(message, RuntimeWarning, stacklevel=_caller_stacklevel())
         else:
             log.info("%s", message)
         return None
