@@ -733,6 +733,26 @@ void AddNn(SampleTable& t) {
          Mask(true, false, true)},
         "double backward, stride, padding, mask, non-contiguous");
 
+  t.Add("aten.convolution.default", {T(kF32, {2, 4, 3, 2}), Transposed(kF32, {4, 3, 3, 2}),
+                                     T(kF32, {6})},
+        {X(0), X(1), X(2), L({2, 3}), L({1, 0}), L({1, 2}), B(true), L({1, 2}), I(2)},
+        "transposed: stride, padding, output_padding, dilation, groups, non-contiguous weight");
+  t.Add("aten.convolution.default", {Transposed(kF32, {2, 3, 4}), T(kF32, {3, 2, 3})},
+        {X(0), X(1), None(), L({1}), L({0}), L({2}), B(true), L({1}), I(1)},
+        "transposed 1-d, output_padding below the dilation, non-contiguous input");
+  t.Add("aten.convolution.default", {T(kF32, {1, 2, 2, 2, 2}), T(kF32, {2, 1, 2, 2, 2})},
+        {X(0), X(1), None(), L({2}), L({1}), L({1}), B(true), L({1}), I(1)}, "transposed 3-d");
+  t.Add("aten.convolution_backward.default",
+        {T(kF32, {1, 4, 3, 3}), T(kF32, {1, 2, 2, 2}), T(kF32, {2, 2, 2, 2})},
+        {X(0), X(1), X(2), L({4}), L({2, 2}), L({1, 1}), L({1, 1}), B(true), L({1, 1}), I(2),
+         Mask(true, true, true)},
+        "transposed, double backward, groups, output_padding");
+  t.Add("aten.convolution_backward.default",
+        {Transposed(kF32, {2, 2, 5, 4}), T(kF32, {2, 3, 2, 2}), T(kF32, {3, 2, 3, 2})},
+        {X(0), X(1), X(2), None(), L({2, 2}), L({0, 1}), L({1, 2}), B(true), L({0, 1}), I(1),
+         Mask(true, false, true)},
+        "transposed, double backward, mask, non-contiguous");
+
   t.Add("aten.max_pool2d_with_indices.default", {T(kF32, {2, 2, 5, 5})},
         {X(0), L({3, 3}), L({2, 2}), L({1, 1}), L({1, 1}), B(true)}, "padding, ceil_mode");
   t.Add("aten.max_pool2d_with_indices.default", {Transposed(kF32, {2, 6, 5})},

@@ -286,25 +286,28 @@ Dims ExpandParam(const Dims& v, int64_t spatial) {
   return v;
 }
 
-// The geometry of a convolution over `rank`-d tensors. Transposed
-// convolution is not supported.
-absl::StatusOr<ConvGeometry> ConvGeometryOf(const Argument& stride, const Argument& padding,
-                                            const Argument& dilation, bool transposed,
-                                            int64_t groups, int64_t rank) {
-  if (transposed) return Invalid("transposed convolution is not supported");
+// The geometry of a convolution over `rank`-d tensors.
+ConvGeometry ConvGeometryOf(const Argument& stride, const Argument& padding,
+                            const Argument& dilation, bool transposed,
+                            const Argument& output_padding, int64_t groups, int64_t rank) {
   int64_t spatial = rank - 2;
   return ConvGeometry{ExpandParam(stride.AsIntList(), spatial),
                       ExpandParam(padding.AsIntList(), spatial),
-                      ExpandParam(dilation.AsIntList(), spatial), groups};
+                      ExpandParam(dilation.AsIntList(), spatial),
+                      groups,
+                      transposed,
+                      ExpandParam(output_padding.AsIntList(), spatial)};
 }
 
 template <typename T>
-absl::StatusOr<ConvGeometry> ConvolutionGeometry(const Call<T>& call, int64_t rank) {
-  return ConvGeometryOf(call.arg(3), call.arg(4), call.arg(5), call.Bool(6), call.Int(8), rank);
+ConvGeometry ConvolutionGeometry(const Call<T>& call, int64_t rank) {
+  return ConvGeometryOf(call.arg(3), call.arg(4), call.arg(5), call.Bool(6), call.arg(7),
+                        call.Int(8), rank);
 }
 template <typename T>
-absl::StatusOr<ConvGeometry> ConvBackwardGeometry(const Call<T>& call, int64_t rank) {
-  return ConvGeometryOf(call.arg(4), call.arg(5), call.arg(6), call.Bool(7), call.Int(9), rank);
+ConvGeometry ConvBackwardGeometry(const Call<T>& call, int64_t rank) {
+  return ConvGeometryOf(call.arg(4), call.arg(5), call.arg(6), call.Bool(7), call.arg(8),
+                        call.Int(9), rank);
 }
 
 absl::Status CheckConvDTypes(DType input, DType weight, std::optional<DType> bias) {
@@ -323,7 +326,7 @@ Types InferConvolution(const TypeCall& call) {
     bias = call.tensor(2).shape;
     bias_dtype = call.tensor(2).dtype;
   }
-  ASSIGN_OR_RETURN(ConvGeometry g, ConvolutionGeometry(call, input.Rank()));
+  ConvGeometry g = ConvolutionGeometry(call, input.Rank());
   ASSIGN_OR_RETURN(Dims shape, ConvOutputShape(input.shape, weight.shape, bias, g));
   RETURN_IF_ERROR(CheckConvDTypes(input.dtype, weight.dtype, bias_dtype));
   return One(input.dtype, shape);
@@ -335,14 +338,14 @@ Types InferConvolutionBackward(const TypeCall& call) {
   const TensorType& weight = call.tensor(2);
   std::optional<Dims> bias;
   if (!call.IsNone(3)) bias = call.Ints(3);
-  ASSIGN_OR_RETURN(ConvGeometry g, ConvBackwardGeometry(call, input.Rank()));
+  ConvGeometry g = ConvBackwardGeometry(call, input.Rank());
   ASSIGN_OR_RETURN(Dims shape, ConvOutputShape(input.shape, weight.shape, bias, g));
   if (grad.shape != shape) {
     return Invalid("grad_output of size ", ShapeString(grad.shape),
                    " does not match the convolution's output size ", ShapeString(shape));
   }
   RETURN_IF_ERROR(CheckConvDTypes(input.dtype, weight.dtype, grad.dtype));
-  return MaskedTypes(call.arg(10), input.dtype, {input.shape, weight.shape, {weight.shape[0]}});
+  return MaskedTypes(call.arg(10), input.dtype, {input.shape, weight.shape, {shape[1]}});
 }
 
 // The convolution arguments after input, weight and bias, taken from a
@@ -370,7 +373,7 @@ void DefineConvolution(OpRegistry& r) {
             OpKind::kMatmul)
       .Infer(InferConvolution)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
-        ASSIGN_OR_RETURN(ConvGeometry g, ConvolutionGeometry(call, call.tensor(0).Rank()));
+        ConvGeometry g = ConvolutionGeometry(call, call.tensor(0).Rank());
         return std::vector<HostTensor>{ConvForward(
             call.tensor(0), call.tensor(1), Optional(call, 2), g, types[0].shape, types[0].dtype)};
       })
@@ -391,7 +394,7 @@ void DefineConvolution(OpRegistry& r) {
             OpKind::kMatmul)
       .Infer(InferConvolutionBackward)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
-        ASSIGN_OR_RETURN(ConvGeometry g, ConvBackwardGeometry(call, call.tensor(1).Rank()));
+        ConvGeometry g = ConvBackwardGeometry(call, call.tensor(1).Rank());
         return MaskedKernel(
             call.arg(10), types,
             [&](HostTensor* grad_input, HostTensor* grad_weight, HostTensor* grad_bias) {

@@ -58,6 +58,19 @@ Conv3d MakeConv3d(const Dims& input, const Dims& weight, const ConvGeometry& g) 
   return c;
 }
 
+// The geometry of a transposed convolution from input to out: that of the
+// convolution from out's shape to input's, whose adjoint it is, with the
+// input's sizes as its output sizes (output_padding may make the
+// convolution's own output one larger).
+Conv3d TransposedConv3d(const Dims& input, const Dims& weight, const Dims& out,
+                        const ConvGeometry& g) {
+  Conv3d c = MakeConv3d(out, weight, g);
+  int s = static_cast<int>(input.size()) - 2;
+  for (int d = 3 - s; d < 3; ++d) c.out[d] = input[2 + d - (3 - s)];
+  c.out_size = c.out[0] * c.out[1] * c.out[2];
+  return c;
+}
+
 // Calls f(out_offset, in_offset, weight_offset) for every product term of
 // the convolution whose input position lies inside the (unpadded) input.
 template <typename F>
@@ -197,8 +210,9 @@ absl::StatusOr<Dims> ConvOutputShape(const Dims& input, const Dims& weight,
   const size_t s = rank - 2;
   for (const auto& [list, name] : {std::pair<const Dims*, const char*>{&g.stride, "stride"},
                                    {&g.padding, "padding"},
-                                   {&g.dilation, "dilation"}}) {
-    if (list->size() != s) {
+                                   {&g.dilation, "dilation"},
+                                   {&g.output_padding, "output_padding"}}) {
+    if (list->size() != s && !(list == &g.output_padding && !g.transposed)) {
       return absl::InvalidArgumentError(absl::StrCat("expected ", name, " to have ", s,
                                                      " values to match the convolution dims, got ",
                                                      ShapeString(*list)));
@@ -217,6 +231,11 @@ absl::StatusOr<Dims> ConvOutputShape(const Dims& input, const Dims& weight,
       return absl::InvalidArgumentError(absl::StrCat(
           "dilation should be greater than zero, got dilation=", ShapeString(g.dilation)));
     }
+    if (g.transposed && g.output_padding[d] < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "negative output_padding is not supported, got output_padding=",
+          ShapeString(g.output_padding)));
+    }
   }
   if (g.groups <= 0) {
     return absl::InvalidArgumentError(
@@ -227,18 +246,48 @@ absl::StatusOr<Dims> ConvOutputShape(const Dims& input, const Dims& weight,
         absl::StrCat("Given groups=", g.groups, ", expected weight to be divisible by ", g.groups,
                      " at dimension 0, but got weight of size ", ShapeString(weight), " instead"));
   }
-  if (input[1] != weight[1] * g.groups) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Given groups=", g.groups, ", weight of size ", ShapeString(weight),
-                     ", expected input", ShapeString(input), " to have ", weight[1] * g.groups,
-                     " channels, but got ", input[1], " channels instead"));
-  }
-  if (bias && (bias->size() != 1 || (*bias)[0] != weight[0])) {
+  const int64_t in_channels = g.transposed ? weight[0] : weight[1] * g.groups;
+  const int64_t out_channels = g.transposed ? weight[1] * g.groups : weight[0];
+  const char* transposed_note = g.transposed ? "Given transposed=1, " : "";
+  if (input[1] != in_channels) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "Given weight of size ", ShapeString(weight), ", expected bias to be 1-dimensional with ",
-        weight[0], " elements, but got bias of size ", ShapeString(*bias), " instead"));
+        transposed_note, g.transposed ? "" : absl::StrCat("Given groups=", g.groups, ", "),
+        "weight of size ", ShapeString(weight), ", expected input", ShapeString(input), " to have ",
+        in_channels, " channels, but got ", input[1], " channels instead"));
   }
-  Dims padded, kernel, out = {input[0], weight[0]};
+  if (bias && (bias->size() != 1 || (*bias)[0] != out_channels)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        transposed_note, "Given weight of size ", ShapeString(weight),
+        ", expected bias to be 1-dimensional with ", out_channels,
+        " elements, but got bias of size ", ShapeString(*bias), " instead"));
+  }
+  Dims out = {input[0], out_channels};
+  if (g.transposed) {
+    bool too_small = false, padding_too_large = false;
+    Dims in_spatial(input.begin() + 2, input.end()), out_spatial;
+    for (size_t d = 0; d < s; ++d) {
+      padding_too_large = padding_too_large || (g.output_padding[d] >= g.stride[d] &&
+                                                g.output_padding[d] >= g.dilation[d]);
+      out_spatial.push_back((input[2 + d] - 1) * g.stride[d] - 2 * g.padding[d] +
+                            g.dilation[d] * (weight[2 + d] - 1) + g.output_padding[d] + 1);
+      too_small = too_small || out_spatial.back() < 1;
+      out.push_back(out_spatial.back());
+    }
+    if (padding_too_large) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "output padding must be smaller than either stride or dilation, but got output_padding=",
+          ShapeString(g.output_padding), ", stride=", ShapeString(g.stride),
+          ", dilation=", ShapeString(g.dilation)));
+    }
+    if (too_small) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "Given input size per channel: (", SpatialString(in_spatial),
+          "). Calculated output size per channel: (", SpatialString(out_spatial),
+          "). Output size is too small"));
+    }
+    return out;
+  }
+  Dims padded, kernel;
   bool too_small = false;
   for (size_t d = 0; d < s; ++d) {
     padded.push_back(input[2 + d] + 2 * g.padding[d]);
@@ -257,13 +306,22 @@ absl::StatusOr<Dims> ConvOutputShape(const Dims& input, const Dims& weight,
 
 HostTensor ConvForward(const HostTensor& input, const HostTensor& weight, const HostTensor* bias,
                        const ConvGeometry& g, const Dims& out_shape, DType dtype) {
-  Conv3d c = MakeConv3d(input.shape, weight.shape, g);
   HostTensor out(dtype, out_shape);
-  ForEachConvTap(
-      c, [&](int64_t o, int64_t i, int64_t w) { out.data[o] += input.data[i] * weight.data[w]; });
-  if (bias != nullptr) {
+  if (g.transposed) {
+    // The convolution from out to input, read backwards.
+    Conv3d c = TransposedConv3d(input.shape, weight.shape, out_shape, g);
+    ForEachConvTap(c, [&](int64_t o, int64_t i, int64_t w) {
+      out.data[i] += input.data[o] * weight.data[w];
+    });
+  } else {
+    Conv3d c = MakeConv3d(input.shape, weight.shape, g);
+    ForEachConvTap(
+        c, [&](int64_t o, int64_t i, int64_t w) { out.data[o] += input.data[i] * weight.data[w]; });
+  }
+  if (bias != nullptr && out.NumElements() > 0) {
+    const int64_t channels = out_shape[1], size = out.NumElements() / (out_shape[0] * channels);
     for (int64_t k = 0; k < out.NumElements(); ++k) {
-      out.data[k] += bias->data[(k / c.out_size) % c.c_out];
+      out.data[k] += bias->data[(k / size) % channels];
     }
   }
   out.RoundToDType();
@@ -273,17 +331,28 @@ HostTensor ConvForward(const HostTensor& input, const HostTensor& weight, const 
 void ConvBackward(const HostTensor& grad_out, const HostTensor& input, const HostTensor& weight,
                   const ConvGeometry& g, HostTensor* grad_input, HostTensor* grad_weight,
                   HostTensor* grad_bias) {
-  Conv3d c = MakeConv3d(input.shape, weight.shape, g);
   if (grad_input != nullptr || grad_weight != nullptr) {
-    ForEachConvTap(c, [&](int64_t o, int64_t i, int64_t w) {
-      double go = grad_out.data[o];
-      if (grad_input != nullptr) grad_input->data[i] += go * weight.data[w];
-      if (grad_weight != nullptr) grad_weight->data[w] += go * input.data[i];
-    });
+    if (g.transposed) {
+      Conv3d c = TransposedConv3d(input.shape, weight.shape, grad_out.shape, g);
+      ForEachConvTap(c, [&](int64_t o, int64_t i, int64_t w) {
+        double go = grad_out.data[i];
+        if (grad_input != nullptr) grad_input->data[o] += go * weight.data[w];
+        if (grad_weight != nullptr) grad_weight->data[w] += go * input.data[o];
+      });
+    } else {
+      Conv3d c = MakeConv3d(input.shape, weight.shape, g);
+      ForEachConvTap(c, [&](int64_t o, int64_t i, int64_t w) {
+        double go = grad_out.data[o];
+        if (grad_input != nullptr) grad_input->data[i] += go * weight.data[w];
+        if (grad_weight != nullptr) grad_weight->data[w] += go * input.data[i];
+      });
+    }
   }
-  if (grad_bias != nullptr) {
+  if (grad_bias != nullptr && grad_out.NumElements() > 0) {
+    const int64_t channels = grad_out.shape[1];
+    const int64_t size = grad_out.NumElements() / (grad_out.shape[0] * channels);
     for (int64_t k = 0; k < grad_out.NumElements(); ++k) {
-      grad_bias->data[(k / c.out_size) % c.c_out] += grad_out.data[k];
+      grad_bias->data[(k / size) % channels] += grad_out.data[k];
     }
   }
   for (HostTensor* t : {grad_input, grad_weight, grad_bias}) {

@@ -40,18 +40,23 @@ std::string ShapeString(const Dims& shape);
 std::vector<double> BatchedMatmul(const std::vector<double>& a, const std::vector<double>& c,
                                   int64_t batch, int64_t n, int64_t m, int64_t p);
 
-// ---- Convolution (non-transposed, 1 to 3 spatial dims) ----
+// ---- Convolution (1 to 3 spatial dims, transposed or not) ----
 
-// Stride, padding and dilation per spatial dim, and the group count.
+// Stride, padding, dilation and output padding per spatial dim, the group
+// count, and whether the convolution is transposed: the adjoint of the
+// convolution of that stride, padding and dilation, its output larger by
+// output_padding (ignored when not transposed).
 struct ConvGeometry {
   Dims stride, padding, dilation;
   int64_t groups = 1;
+  bool transposed = false;
+  Dims output_padding;
 };
 
 // Checks input [N, C_in, *spatial] against weight [C_out, C_in / groups,
-// *kernel] and an optional bias [C_out] as ATen's convolution does, and
-// returns the output shape [N, C_out, *out]. INVALID_ARGUMENT naming the
-// shapes otherwise.
+// *kernel] (transposed: [C_in, C_out / groups, *kernel]) and an optional
+// bias [C_out] as ATen's convolution does, and returns the output shape
+// [N, C_out, *out]. INVALID_ARGUMENT naming the shapes otherwise.
 absl::StatusOr<Dims> ConvOutputShape(const Dims& input, const Dims& weight,
                                      const std::optional<Dims>& bias, const ConvGeometry& g);
 

@@ -1144,13 +1144,145 @@ inline void addmm(Ref<const T> self, Ref<const T> mat1, Ref<const T> mat2, doubl
 }
 
 // ======================================================================
-// Convolution (1 to 3 spatial dims; not transposed)
+// Convolution (1 to 3 spatial dims; transposed or not)
 // ======================================================================
 
-// convolution(input [N,C_in,*S], weight [C_out,C_in/groups,*K], bias [C_out]
-// or None, stride, padding, dilation (1 value or one per spatial dim),
-// transposed (must be false), output_padding (ignored), groups)
-// -> out [N,C_out,*O]. im2col + gemm per sample and group, spread over the
+namespace detail {
+
+// The geometry of a transposed convolution from input x [N,C_in,*S] to out
+// [N,C_out,*O]: that of the convolution from out's shape to x's that it is
+// the adjoint of (its input out, its output x). out's size comes from the
+// caller, which covers an output_padding that the convolution's own output
+// size would not round back to.
+inline ConvGeometry transposed_conv_geometry(const int64_t* input_shape,
+                                             const int64_t* weight_shape,
+                                             const int64_t* out_shape, int rank,
+                                             const int64_t* stride, int64_t stride_len,
+                                             const int64_t* padding, int64_t padding_len,
+                                             const int64_t* dilation, int64_t dilation_len,
+                                             int64_t groups) {
+  ConvGeometry g = conv_geometry(out_shape, weight_shape, rank, stride, stride_len, padding,
+                                 padding_len, dilation, dilation_len, groups);
+  const int spatial = rank - 2;
+  for (int d = 3 - spatial; d < 3; ++d) {
+    g.out[d] = input_shape[2 + d - (3 - spatial)];
+    g.direct = g.direct && g.out[d] == g.in[d];
+  }
+  g.out_size = g.out[0] * g.out[1] * g.out[2];
+  return g;
+}
+
+// out [batch, c_out, out_size] = the convolution of x [batch, c_in,
+// in_size] with w, without bias: im2col + gemm per sample and group.
+template <typename T>
+inline void conv_planes(const ConvGeometry& g, const T* x, const T* w, T* out) {
+  const int64_t rows = g.c_in_group * g.kernel_size;
+  for_conv_planes<T>(g, [&](int64_t n, int64_t grp, T* col) {
+    const T* xg = x + (n * g.c_in + grp * g.c_in_group) * g.in_size;
+    const T* cols = xg;
+    if (!g.direct) {
+      im2col(g, xg, col);
+      cols = col;
+    }
+    gemm_raw<T>(false, false, g.c_out_group, g.out_size, rows, T(1),
+                w + grp * g.c_out_group * rows, rows, cols, g.out_size, T(0),
+                out + (n * g.c_out + grp * g.c_out_group) * g.out_size, g.out_size);
+  });
+}
+
+// gi [batch, c_in, in_size] = the adjoint of conv_planes applied to go
+// [batch, c_out, out_size]: weight_g^T @ go_g per sample and group,
+// scattered back by col2im.
+template <typename T>
+inline void conv_adjoint_planes(const ConvGeometry& g, const T* go, const T* w, T* gi) {
+  const int64_t rows = g.c_in_group * g.kernel_size;
+  if (!g.direct) std::fill(gi, gi + g.batch * g.c_in * g.in_size, T(0));
+  for_conv_planes<T>(g, [&](int64_t n, int64_t grp, T* col) {
+    const T* gog = go + (n * g.c_out + grp * g.c_out_group) * g.out_size;
+    T* gig = gi + (n * g.c_in + grp * g.c_in_group) * g.in_size;
+    T* cols = g.direct ? gig : col;
+    gemm_raw<T>(true, false, rows, g.out_size, g.c_out_group, T(1),
+                w + grp * g.c_out_group * rows, rows, gog, g.out_size, T(0), cols, g.out_size);
+    if (!g.direct) col2im(g, cols, gig);
+  });
+}
+
+// gw (the weight's shape) = the sum over samples of go_g @ im2col(x_g)^T,
+// for conv_planes' x and go. Each slice of samples sums into its own
+// partial, the partials are added in order (the same sums whatever the
+// thread count).
+template <typename T>
+inline void conv_weight_grad(const ConvGeometry& g, const T* go, const T* x, T* gw) {
+  const int64_t rows = g.c_in_group * g.kernel_size;
+  const int64_t weight_size = g.c_out * rows;
+  const int64_t per_slice = std::max<int64_t>(4, (g.batch + 15) / 16);
+  const int64_t slices = std::max<int64_t>((g.batch + per_slice - 1) / per_slice, 1);
+  std::unique_ptr<T[]> partial(slices > 1 ? new T[(slices - 1) * weight_size] : nullptr);
+  auto slice_sum = [&](int64_t s) {
+    return s == 0 ? gw : partial.get() + (s - 1) * weight_size;
+  };
+  for_conv_work<T>(g, slices, [&](int64_t s, T* col) {
+    T* sum = slice_sum(s);
+    const int64_t first = s * per_slice, last = std::min(g.batch, first + per_slice);
+    if (first >= last) std::fill(sum, sum + weight_size, T(0));
+    for (int64_t n = first; n < last; ++n) {
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        const T* xg = x + (n * g.c_in + grp * g.c_in_group) * g.in_size;
+        const T* cols = xg;
+        if (!g.direct) {
+          im2col(g, xg, col);
+          cols = col;
+        }
+        gemm_raw<T>(false, true, g.c_out_group, rows, g.out_size, T(1),
+                    go + (n * g.c_out + grp * g.c_out_group) * g.out_size, g.out_size, cols,
+                    g.out_size, n == first ? T(0) : T(1), sum + grp * g.c_out_group * rows, rows);
+      }
+    }
+  });
+  for (int64_t s = 1; s < slices; ++s) {
+    const T* p = slice_sum(s);
+#pragma omp simd
+    for (int64_t i = 0; i < weight_size; ++i) gw[i] += p[i];
+  }
+}
+
+// out [batch, channels, size] += bias[channel].
+template <typename T>
+inline void add_channel_bias(const Ref<const T>& bias, int64_t batch, int64_t channels,
+                             int64_t size, T* out) {
+  const int64_t planes = batch * channels;
+#pragma omp parallel for if (planes * size > kParallelWork) schedule(static)
+  for (int64_t p = 0; p < planes; ++p) {
+    const T b = at1(bias, p % channels);
+    T* o = out + p * size;
+#pragma omp simd
+    for (int64_t i = 0; i < size; ++i) o[i] += b;
+  }
+}
+
+// gb[channel] = the sum of go [batch, channels, size] over the channel.
+template <typename T>
+inline void channel_sums(const T* go, int64_t batch, int64_t channels, int64_t size, T* gb) {
+#pragma omp parallel for if (batch * channels * size > kParallelWork) schedule(static)
+  for (int64_t c = 0; c < channels; ++c) {
+    double sum = 0;
+    for (int64_t n = 0; n < batch; ++n) {
+      const T* p = go + (n * channels + c) * size;
+#pragma omp simd reduction(+ : sum)
+      for (int64_t i = 0; i < size; ++i) sum += static_cast<double>(p[i]);
+    }
+    gb[c] = static_cast<T>(sum);
+  }
+}
+
+}  // namespace detail
+
+// convolution(input [N,C_in,*S], weight, bias or None, stride, padding,
+// dilation (1 value or one per spatial dim), transposed, output_padding,
+// groups) -> out [N,C_out,*O]. Not transposed: weight [C_out,C_in/groups,*K],
+// im2col + gemm per sample and group. Transposed: weight [C_in,
+// C_out/groups,*K], the adjoint of that convolution (gemm + col2im), out's
+// size giving the output padding. Samples and groups spread over the
 // threads.
 template <typename T>
 inline void convolution(Ref<const T> input, Ref<const T> weight, Ref<const T> bias,
@@ -1158,44 +1290,30 @@ inline void convolution(Ref<const T> input, Ref<const T> weight, Ref<const T> bi
                         int64_t padding_len, const int64_t* dilation, int64_t dilation_len,
                         bool transposed, const int64_t* output_padding,
                         int64_t output_padding_len, int64_t groups, Ref<T> out) {
-  (void)transposed;
   (void)output_padding;
   (void)output_padding_len;
+  const detail::Dense<T> x(input), w(weight);
+  if (transposed) {
+    const detail::ConvGeometry g = detail::transposed_conv_geometry(
+        input.shape, weight.shape, out.shape, input.rank, stride, stride_len, padding,
+        padding_len, dilation, dilation_len, groups);
+    detail::with_subnormals_flushed(
+        [&] { detail::conv_adjoint_planes(g, x.get(), w.get(), out.data); });
+    if (!is_none(bias)) detail::add_channel_bias(bias, g.batch, g.c_in, g.in_size, out.data);
+    return;
+  }
   const detail::ConvGeometry g =
       detail::conv_geometry(input.shape, weight.shape, input.rank, stride, stride_len, padding,
                             padding_len, dilation, dilation_len, groups);
-  const detail::Dense<T> x(input), w(weight);
-  const int64_t rows = g.c_in_group * g.kernel_size;
-  detail::with_subnormals_flushed([&] {
-    detail::for_conv_planes<T>(g, [&](int64_t n, int64_t grp, T* col) {
-      const T* xg = x.get() + (n * g.c_in + grp * g.c_in_group) * g.in_size;
-      const T* cols = xg;
-      if (!g.direct) {
-        detail::im2col(g, xg, col);
-        cols = col;
-      }
-      detail::gemm_raw<T>(false, false, g.c_out_group, g.out_size, rows, T(1),
-                          w.get() + grp * g.c_out_group * rows, rows, cols, g.out_size, T(0),
-                          out.data + (n * g.c_out + grp * g.c_out_group) * g.out_size,
-                          g.out_size);
-    });
-  });
-  if (is_none(bias)) return;
-  const int64_t planes = g.batch * g.c_out;
-#pragma omp parallel for if (planes * g.out_size > kParallelWork) schedule(static)
-  for (int64_t p = 0; p < planes; ++p) {
-    const T b = detail::at1(bias, p % g.c_out);
-    T* o = out.data + p * g.out_size;
-#pragma omp simd
-    for (int64_t i = 0; i < g.out_size; ++i) o[i] += b;
-  }
+  detail::with_subnormals_flushed([&] { detail::conv_planes(g, x.get(), w.get(), out.data); });
+  if (!is_none(bias)) detail::add_channel_bias(bias, g.batch, g.c_out, g.out_size, out.data);
 }
 
-// convolution_backward(grad_output [N,C_out,*O], input [N,C_in,*S], weight
-// [C_out,C_in/groups,*K], bias_sizes (ignored), stride, padding, dilation,
-// transposed (must be false), output_padding (ignored), groups,
-// output_mask[3]) -> grad_input (input's shape), grad_weight (weight's),
-// grad_bias [C_out]; each written only when its mask entry is true.
+// convolution_backward(grad_output [N,C_out,*O], input [N,C_in,*S], weight,
+// bias_sizes (ignored), stride, padding, dilation, transposed,
+// output_padding (ignored), groups, output_mask[3]) -> grad_input (input's
+// shape), grad_weight (weight's), grad_bias [C_out]; each written only when
+// its mask entry is true.
 template <typename T>
 inline void convolution_backward(Ref<const T> grad_output, Ref<const T> input, Ref<const T> weight,
                                  const int64_t* bias_sizes, int64_t bias_sizes_len,
@@ -1207,78 +1325,38 @@ inline void convolution_backward(Ref<const T> grad_output, Ref<const T> input, R
                                  Ref<T> grad_weight, Ref<T> grad_bias) {
   (void)bias_sizes;
   (void)bias_sizes_len;
-  (void)transposed;
   (void)output_padding;
   (void)output_padding_len;
+  // A transposed convolution's gradients are those of the convolution it is
+  // the adjoint of, with the roles of input and grad_output swapped.
   const detail::ConvGeometry g =
-      detail::conv_geometry(input.shape, weight.shape, input.rank, stride, stride_len, padding,
-                            padding_len, dilation, dilation_len, groups);
+      transposed ? detail::transposed_conv_geometry(input.shape, weight.shape, grad_output.shape,
+                                                    input.rank, stride, stride_len, padding,
+                                                    padding_len, dilation, dilation_len, groups)
+                 : detail::conv_geometry(input.shape, weight.shape, input.rank, stride, stride_len,
+                                         padding, padding_len, dilation, dilation_len, groups);
   const detail::Dense<T> go(grad_output);
-  const int64_t rows = g.c_in_group * g.kernel_size;
   detail::with_subnormals_flushed([&] {
     if (output_mask[0]) {
       const detail::Dense<T> w(weight);
-      if (!g.direct) std::fill(grad_input.data, grad_input.data + detail::numel(input), T(0));
-      detail::for_conv_planes<T>(g, [&](int64_t n, int64_t grp, T* col) {
-        const T* gog = go.get() + (n * g.c_out + grp * g.c_out_group) * g.out_size;
-        T* gig = grad_input.data + (n * g.c_in + grp * g.c_in_group) * g.in_size;
-        // cols = weight_g^T @ grad_output_g, scattered back to the input.
-        T* cols = g.direct ? gig : col;
-        detail::gemm_raw<T>(true, false, rows, g.out_size, g.c_out_group, T(1),
-                            w.get() + grp * g.c_out_group * rows, rows, gog, g.out_size, T(0),
-                            cols, g.out_size);
-        if (!g.direct) detail::col2im(g, cols, gig);
-      });
+      if (transposed) {
+        detail::conv_planes(g, go.get(), w.get(), grad_input.data);
+      } else {
+        detail::conv_adjoint_planes(g, go.get(), w.get(), grad_input.data);
+      }
     }
     if (output_mask[1]) {
       const detail::Dense<T> x(input);
-      // grad_weight_g = sum over samples of grad_output_g @ cols^T: each
-      // slice of samples sums into its own partial, the partials are added
-      // in order (the same sums whatever the thread count).
-      const int64_t weight_size = detail::numel(weight);
-      const int64_t per_slice = std::max<int64_t>(4, (g.batch + 15) / 16);
-      const int64_t slices = std::max<int64_t>((g.batch + per_slice - 1) / per_slice, 1);
-      std::unique_ptr<T[]> partial(slices > 1 ? new T[(slices - 1) * weight_size] : nullptr);
-      auto slice_sum = [&](int64_t s) {
-        return s == 0 ? grad_weight.data : partial.get() + (s - 1) * weight_size;
-      };
-      detail::for_conv_work<T>(g, slices, [&](int64_t s, T* col) {
-        T* sum = slice_sum(s);
-        const int64_t first = s * per_slice, last = std::min(g.batch, first + per_slice);
-        if (first >= last) std::fill(sum, sum + weight_size, T(0));
-        for (int64_t n = first; n < last; ++n) {
-          for (int64_t grp = 0; grp < g.groups; ++grp) {
-            const T* xg = x.get() + (n * g.c_in + grp * g.c_in_group) * g.in_size;
-            const T* cols = xg;
-            if (!g.direct) {
-              detail::im2col(g, xg, col);
-              cols = col;
-            }
-            detail::gemm_raw<T>(false, true, g.c_out_group, rows, g.out_size, T(1),
-                                go.get() + (n * g.c_out + grp * g.c_out_group) * g.out_size,
-                                g.out_size, cols, g.out_size, n == first ? T(0) : T(1),
-                                sum + grp * g.c_out_group * rows, rows);
-          }
-        }
-      });
-      for (int64_t s = 1; s < slices; ++s) {
-        const T* p = slice_sum(s);
-#pragma omp simd
-        for (int64_t i = 0; i < weight_size; ++i) grad_weight.data[i] += p[i];
+      if (transposed) {
+        detail::conv_weight_grad(g, x.get(), go.get(), grad_weight.data);
+      } else {
+        detail::conv_weight_grad(g, go.get(), x.get(), grad_weight.data);
       }
     }
   });
   if (output_mask[2]) {
-#pragma omp parallel for if (g.batch * g.c_out * g.out_size > kParallelWork) schedule(static)
-    for (int64_t c = 0; c < g.c_out; ++c) {
-      double sum = 0;
-      for (int64_t n = 0; n < g.batch; ++n) {
-        const T* p = go.get() + (n * g.c_out + c) * g.out_size;
-#pragma omp simd reduction(+ : sum)
-        for (int64_t i = 0; i < g.out_size; ++i) sum += static_cast<double>(p[i]);
-      }
-      grad_bias.data[c] = static_cast<T>(sum);
-    }
+    detail::channel_sums(go.get(), g.batch, transposed ? g.c_in : g.c_out,
+                         transposed ? g.in_size : g.out_size, grad_bias.data);
   }
 }
 

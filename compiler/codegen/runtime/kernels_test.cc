@@ -476,7 +476,15 @@ struct ConvCase {
   int64_t groups;
   bool transposed_input;
   std::string note;
+  // A transposed convolution: weight [C_in, C_out / groups, *K].
+  bool transposed = false;
+  Dims output_padding = {0};
 };
+
+// The bias size of the convolution of c.
+int64_t ConvOutChannels(const ConvCase& c) {
+  return c.transposed ? c.weight[1] * c.groups : c.weight[0];
+}
 
 std::vector<ConvCase> ConvCases() {
   return {
@@ -488,12 +496,20 @@ std::vector<ConvCase> ConvCases() {
       {{1, 2, 5, 6, 4}, {3, 2, 2, 3, 2}, true, {1, 2, 1}, {1, 0, 1}, {1, 1, 2}, 1, false, "3-d"},
       {{2, 3, 7, 6}, {4, 3, 3, 3}, true, {2, 2}, {1, 1}, {1, 1}, 1, true, "transposed input"},
       {{2, 8, 32, 32}, {16, 8, 3, 3}, true, {1, 1}, {1, 1}, {1, 1}, 1, false, "large"},
+      {{2, 4, 3, 4}, {4, 3, 3, 2}, true, {2, 3}, {1, 0}, {1, 2}, 2, false,
+       "transposed, stride, padding, output_padding, dilation, groups", true, {1, 2}},
+      {{2, 3, 5}, {3, 2, 3}, false, {1}, {0}, {2}, 1, true,
+       "transposed 1-d, output_padding below the dilation only", true, {1}},
+      {{1, 2, 2, 3, 2}, {2, 2, 2, 2, 3}, true, {2, 1, 2}, {0, 1, 1}, {1, 1, 1}, 1, false,
+       "transposed 3-d", true, {1, 0, 1}},
+      {{2, 6, 4, 4}, {6, 1, 1, 1}, true, {1, 1}, {0, 0}, {1, 1}, 3, false, "transposed 1x1", true,
+       {0, 0}},
   };
 }
 
 std::vector<Argument> ConvGeometryArgs(const ConvCase& c) {
-  return {Ints(c.stride), Ints(c.padding), Ints(c.dilation), Bool(false), Ints({0}),
-          Int(c.groups)};
+  return {Ints(c.stride), Ints(c.padding), Ints(c.dilation), Bool(c.transposed),
+          Ints(c.output_padding), Int(c.groups)};
 }
 
 TYPED_TEST(KernelsTest, Convolution) {
@@ -504,19 +520,19 @@ TYPED_TEST(KernelsTest, Convolution) {
         c.transposed_input ? Transposed(kT, c.input) : Contig(kT, c.input), Contig(kT, c.weight)};
     std::vector<Argument> args = {Val(0), Val(1), NoneArg()};
     if (c.bias) {
-      tensors.push_back(Contig(kT, {c.weight[0]}));
+      tensors.push_back(Contig(kT, {ConvOutChannels(c)}));
       args[2] = Val(2);
     }
     for (const Argument& a : ConvGeometryArgs(c)) args.push_back(a);
     OpRun run("aten.convolution.default", MakeSample(tensors, args, c.note));
     ASSERT_TRUE(run.ok());
-    const Dims zero = {0};
     aotd_rt::convolution(run.In<T>(0), run.In<T>(1),
                          c.bias ? run.In<T>(2) : aotd_rt::none<const T>(), c.stride.data(),
                          static_cast<int64_t>(c.stride.size()), c.padding.data(),
                          static_cast<int64_t>(c.padding.size()), c.dilation.data(),
-                         static_cast<int64_t>(c.dilation.size()), false, zero.data(), 1, c.groups,
-                         run.Out<T>(0));
+                         static_cast<int64_t>(c.dilation.size()), c.transposed,
+                         c.output_padding.data(), static_cast<int64_t>(c.output_padding.size()),
+                         c.groups, run.Out<T>(0));
     run.Check(0, Tol<T>());
   }
 }
@@ -540,14 +556,14 @@ TYPED_TEST(KernelsTest, ConvolutionBackward) {
           c.transposed_input ? Transposed(kT, c.input) : Contig(kT, c.input),
           Contig(kT, c.weight)};
       std::vector<Argument> args = {Val(0), Val(1), Val(2),
-                                    c.bias ? Ints({c.weight[0]}) : NoneArg()};
+                                    c.bias ? Ints({ConvOutChannels(c)}) : NoneArg()};
       for (const Argument& a : ConvGeometryArgs(c)) args.push_back(a);
       args.push_back(Mask(mask[0], mask[1], mask[2]));
       OpRun run("aten.convolution_backward.default",
                 MakeSample(tensors, args,
                            absl::StrCat(c.note, ", mask ", mask[0], mask[1], mask[2])));
       ASSERT_TRUE(run.ok());
-      const Dims zero = {0}, bias_sizes = {c.weight[0]};
+      const Dims bias_sizes = {ConvOutChannels(c)};
       const bool output_mask[3] = {mask[0], mask[1], mask[2]};
       Ref<T> grads[3];
       for (int i = 0; i < 3; ++i) grads[i] = mask[i] ? run.Out<T>(i) : aotd_rt::none<T>();
@@ -555,7 +571,8 @@ TYPED_TEST(KernelsTest, ConvolutionBackward) {
           run.In<T>(0), run.In<T>(1), run.In<T>(2), c.bias ? bias_sizes.data() : nullptr,
           c.bias ? 1 : 0, c.stride.data(), static_cast<int64_t>(c.stride.size()),
           c.padding.data(), static_cast<int64_t>(c.padding.size()), c.dilation.data(),
-          static_cast<int64_t>(c.dilation.size()), false, zero.data(), 1, c.groups, output_mask,
+          static_cast<int64_t>(c.dilation.size()), c.transposed, c.output_padding.data(),
+          static_cast<int64_t>(c.output_padding.size()), c.groups, output_mask,
           grads[0], grads[1], grads[2]);
       for (int i = 0; i < 3; ++i) {
         if (mask[i]) run.Check(i, Tol<T>());
