@@ -1129,6 +1129,26 @@ void AddComposedOps(SampleTable& t) {
       .Range(0, 4);
   t.Add("aten.clamp_max.default", {Transposed(kF64, {4, 3})}, {X(0), F(-0.25)}, "non-contiguous");
   t.Add("aten.clamp_max.default", {T(kI64, {6})}, {X(0), I(2)}, "int64").Range(0, 4);
+  t.Add("aten.pixel_shuffle.default", {Transposed(kF32, {2, 8, 3, 2})}, {X(0), I(2)},
+        "non-contiguous");
+  t.Add("aten.pixel_shuffle.default", {T(kI64, {2, 9, 1, 2})}, {X(0), I(3)}, "int64")
+      .Range(0, 9);
+  t.Add("aten.pixel_shuffle.default", {T(kF32, {3, 2, 2})}, {X(0), I(1)}, "factor 1, 3-d");
+  t.Add("aten.pixel_unshuffle.default", {Transposed(kF32, {2, 1, 4, 6})}, {X(0), I(2)},
+        "non-contiguous");
+  t.Add("aten.pixel_unshuffle.default", {T(kBool, {1, 2, 2, 3, 3})}, {X(0), I(3)}, "bool, 5-d");
+  t.Add("aten.repeat.default", {Transposed(kF32, {2, 3})}, {X(0), L({2, 1, 3})},
+        "new dim, non-contiguous");
+  t.Add("aten.repeat.default", {T(kI64, {3})}, {X(0), L({1})}, "int64, no copies").Range(0, 9);
+  t.Add("aten.repeat.default", {T(kF32, {2, 3})}, {X(0), L({0, 2})}, "a repeat of 0");
+  t.Add("aten.prelu.default", {Transposed(kF32, {2, 3, 4}), T(kF32, {3})}, {X(0), X(1)},
+        "per channel, non-contiguous");
+  t.Add("aten.prelu.default", {T(kF64, {5}), T(kF64, {})}, {X(0), X(1)}, "0-d weight");
+  t.Add("aten.prelu_backward.default",
+        {T(kF32, {2, 3, 2}), Transposed(kF32, {2, 3, 2}), T(kF32, {3})}, {X(0), X(1), X(2)},
+        "per channel, non-contiguous");
+  t.Add("aten.prelu_backward.default", {T(kF32, {4, 2}), T(kF32, {4, 2}), T(kF32, {1})},
+        {X(0), X(1), X(2)}, "one weight");
 }
 
 std::vector<OpSample> AllSamples() {

@@ -895,6 +895,230 @@ void DefinePadding(OpRegistry& r) {
       });
 }
 
+// ---- Pixel shuffles and repeat ----
+
+// The result shape of pixel_shuffle (upscale, `shuffle`) or
+// pixel_unshuffle: [*, C * r^2, H, W] <-> [*, C, H * r, W * r].
+absl::StatusOr<Dims> PixelShuffleShape(const TensorType& self, int64_t r, bool shuffle) {
+  const char* name = shuffle ? "pixel_shuffle" : "pixel_unshuffle";
+  const char* factor = shuffle ? "upscale_factor" : "downscale_factor";
+  if (self.Rank() < 3) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " expects input to have at least 3 dimensions, but got input with ",
+                     self.Rank(), " dimension(s)"));
+  }
+  if (r <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " expects a positive ", factor, ", but got ", r));
+  }
+  Dims shape = self.shape;
+  const size_t c = shape.size() - 3, h = c + 1, w = c + 2;
+  if (shuffle) {
+    if (shape[c] % (r * r) != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+          "upscale_factor, but input.size(-3)=",
+          shape[c], " is not divisible by ", r * r));
+    }
+    shape[c] /= r * r;
+    shape[h] *= r;
+    shape[w] *= r;
+    return shape;
+  }
+  for (size_t d : {h, w}) {
+    if (shape[d] % r != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "pixel_unshuffle expects ", d == h ? "height" : "width",
+          " to be divisible by downscale_factor, but input.size(", d == h ? "-2" : "-1", ")=",
+          shape[d], " is not divisible by ", r));
+    }
+  }
+  shape[c] *= r * r;
+  shape[h] /= r;
+  shape[w] /= r;
+  return shape;
+}
+
+// pixel_shuffle's values: out[b, c, h * r + i, w * r + j] = in[b, c * r * r
+// + i * r + j, h, w], with [b, c, h, w] indexing the small side (`low`,
+// the result of pixel_unshuffle); the other direction reads it backwards.
+HostTensor PixelShuffleValues(const HostTensor& in, const Dims& out_shape, int64_t r,
+                              bool shuffle) {
+  HostTensor out(in.dtype, out_shape);
+  const Dims& low = shuffle ? in.shape : out_shape;
+  const size_t k = low.size() - 3;
+  const int64_t batch = NumElements(Dims(low.begin(), low.begin() + k));
+  const int64_t channels = low[k] / (r * r), height = low[k + 1], width = low[k + 2];
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t c = 0; c < channels; ++c) {
+      for (int64_t h = 0; h < height; ++h) {
+        for (int64_t i = 0; i < r; ++i) {
+          for (int64_t w = 0; w < width; ++w) {
+            for (int64_t j = 0; j < r; ++j) {
+              const int64_t small =
+                  ((b * channels * r * r + (c * r + i) * r + j) * height + h) * width + w;
+              const int64_t large =
+                  ((b * channels + c) * height * r + h * r + i) * width * r + w * r + j;
+              if (shuffle) {
+                out.data[large] = in.data[small];
+              } else {
+                out.data[small] = in.data[large];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// A contiguous copy of `v`.
+ir::ValueId ContiguousCopy(GraphBuilder& b, ir::ValueId v) {
+  return b.Op("aten.clone.default", {V::V(v)},
+              {{"memory_format", Argument::MemoryFormat("contiguous_format")}});
+}
+
+// pixel_shuffle or pixel_unshuffle as a view, permute, copy and view.
+ir::ValueId PixelShuffleDecomposition(GraphBuilder& b, ir::ValueId x, int64_t r, bool shuffle) {
+  const Dims shape = b.type(x).shape;
+  const int64_t k = static_cast<int64_t>(shape.size()) - 3;
+  Dims split(shape.begin(), shape.begin() + k), out(split);
+  Dims perm;
+  for (int64_t d = 0; d < k; ++d) perm.push_back(d);
+  const int64_t c = shape[k], h = shape[k + 1], w = shape[k + 2];
+  if (shuffle) {
+    // [*, C, r, r, H, W] -> [*, C, H, r, W, r].
+    for (int64_t s : {c / (r * r), r, r, h, w}) split.push_back(s);
+    for (int64_t p : {0, 3, 1, 4, 2}) perm.push_back(k + p);
+    for (int64_t s : {c / (r * r), h * r, w * r}) out.push_back(s);
+  } else {
+    // [*, C, H, r, W, r] -> [*, C, r, r, H, W].
+    for (int64_t s : {c, h / r, r, w / r, r}) split.push_back(s);
+    for (int64_t p : {0, 2, 4, 1, 3}) perm.push_back(k + p);
+    for (int64_t s : {c * r * r, h / r, w / r}) out.push_back(s);
+  }
+  ir::ValueId v = b.Op("aten.permute.default", {V::V(b.Reshape(x, split)), Argument::IntList(perm)});
+  return b.Reshape(ContiguousCopy(b, v), out);
+}
+
+// repeat's result shape: self's shape padded with leading ones to the
+// length of `repeats`, times the repeats.
+absl::StatusOr<Dims> RepeatShape(const TensorType& self, const Dims& repeats) {
+  if (static_cast<int64_t>(repeats.size()) < self.Rank()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+        "tensor: repeats ",
+        Str(repeats), " for a tensor of shape ", Str(self.shape)));
+  }
+  Dims shape(repeats.size() - self.Rank(), 1);
+  shape.insert(shape.end(), self.shape.begin(), self.shape.end());
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (repeats[d] < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "Trying to create tensor with negative dimension ", repeats[d], ": repeats ",
+          Str(repeats)));
+    }
+    shape[d] *= repeats[d];
+  }
+  return shape;
+}
+
+void DefineShuffles(OpRegistry& r) {
+  for (bool shuffle : {true, false}) {
+    OpDefiner(r,
+              shuffle ? "pixel_shuffle(Tensor self, int upscale_factor) -> Tensor"
+                      : "pixel_unshuffle(Tensor self, int downscale_factor) -> Tensor",
+              OpKind::kOther)
+        .Infer([shuffle](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
+          ASSIGN_OR_RETURN(Dims shape, PixelShuffleShape(call.tensor(0), call.Int(1), shuffle));
+          return One(call.tensor(0).dtype, std::move(shape));
+        })
+        .Kernel([shuffle](const KernelCall& call, const std::vector<TensorType>& results)
+                    -> absl::StatusOr<std::vector<HostTensor>> {
+          return std::vector<HostTensor>{
+              PixelShuffleValues(call.tensor(0), results[0].shape, call.Int(1), shuffle)};
+        })
+        .Derivative([shuffle](DerivativeContext& c) -> Grads {
+          return {{0, c.b.Op(shuffle ? "aten.pixel_unshuffle.default" : "aten.pixel_shuffle.default",
+                             {V::V(c.grad(0)), c.arg(1)})}};
+        })
+        .Decompose([shuffle](GraphBuilder& b, const ir::Node& node) -> std::vector<ir::ValueId> {
+          return {PixelShuffleDecomposition(b, node.args[0].AsValue(), node.args[1].AsInt(),
+                                            shuffle)};
+        });
+  }
+
+  OpDefiner(r, "repeat(Tensor self, SymInt[] repeats) -> Tensor", OpKind::kOther)
+      .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
+        ASSIGN_OR_RETURN(Dims shape, RepeatShape(call.tensor(0), call.Ints(1)));
+        return One(call.tensor(0).dtype, std::move(shape));
+      })
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& results)
+                  -> absl::StatusOr<std::vector<HostTensor>> {
+        const HostTensor& self = call.tensor(0);
+        HostTensor out(self.dtype, results[0].shape);
+        if (out.NumElements() == 0) return std::vector<HostTensor>{std::move(out)};
+        const size_t lead = out.shape.size() - self.shape.size();
+        const Dims strides = TensorType::Contiguous(self.dtype, self.shape).strides;
+        Dims index(out.shape.size(), 0);
+        int64_t i = 0;
+        do {
+          int64_t offset = 0;
+          for (size_t d = 0; d < self.shape.size(); ++d) {
+            offset += index[lead + d] % self.shape[d] * strides[d];
+          }
+          out.data[i++] = self.data[offset];
+        } while (reference::NextIndex(index, out.shape));
+        return std::vector<HostTensor>{std::move(out)};
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        // repeat_backward: the copies summed; zeros when a repeat is 0.
+        GraphBuilder& b = c.b;
+        const TensorType self = b.type(c.input(0));
+        const Dims repeats = c.arg(1).AsIntList();
+        if (std::find(repeats.begin(), repeats.end(), 0) != repeats.end()) {
+          return {{0, b.Zeros(self.shape, self.dtype)}};
+        }
+        const int64_t lead = static_cast<int64_t>(repeats.size()) - self.Rank();
+        Dims split, sum_dims;
+        for (int64_t d = 0; d < lead; ++d) {
+          split.push_back(repeats[d]);
+          sum_dims.push_back(d);
+        }
+        for (int64_t d = 0; d < self.Rank(); ++d) {
+          if (repeats[lead + d] != 1) {
+            sum_dims.push_back(static_cast<int64_t>(split.size()));
+            split.push_back(repeats[lead + d]);
+          }
+          split.push_back(self.shape[d]);
+        }
+        ir::ValueId g = b.Reshape(c.grad(0), split);
+        if (!sum_dims.empty()) {
+          g = b.Op("aten.sum.dim_IntList",
+                   {V::V(g), Argument::IntList(sum_dims), Argument::Bool(false)});
+        }
+        return {{0, b.Reshape(g, self.shape)}};
+      })
+      .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ir::ValueId> {
+        // self viewed as [1, s0, 1, s1, ...], expanded to [r0, s0, r1, s1,
+        // ...], copied and viewed as [r0 * s0, r1 * s1, ...].
+        const ir::ValueId x = node.args[0].AsValue();
+        const TensorType self = b.type(x);
+        const Dims repeats = node.args[1].AsIntList();
+        const size_t lead = repeats.size() - self.shape.size();
+        Dims ones, expanded, out;
+        for (size_t d = 0; d < repeats.size(); ++d) {
+          const int64_t s = d < lead ? 1 : self.shape[d - lead];
+          for (int64_t v : {int64_t{1}, s}) ones.push_back(v);
+          for (int64_t v : {repeats[d], s}) expanded.push_back(v);
+          out.push_back(repeats[d] * s);
+        }
+        ir::ValueId v = b.Expand(b.Reshape(x, ones), expanded);
+        return {b.Reshape(ContiguousCopy(b, v), out)};
+      });
+}
+
 void DefineAliases(OpRegistry& r) {
   auto same = [](const TensorType& self, const auto&) -> absl::StatusOr<Geometry> {
     return Geometry{self.shape, self.strides};
@@ -1147,6 +1371,7 @@ absl::Status RegisterShapeOps(OpRegistry& registry) {
   DefineSlicing(registry);
   DefineUnbindAndUnsafeSplit(registry);
   DefinePadding(registry);
+  DefineShuffles(registry);
   DefineAliases(registry);
   DefineCopies(registry);
   DefineJoins(registry);
