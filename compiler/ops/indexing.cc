@@ -135,6 +135,20 @@ absl::Status ForEachScatter(absl::string_view op, const HostTensor& index, int64
 
 // The gradient of a scatter's src: the output gradient gathered at the
 // index, zero-padded to src's shape where src is larger than the index.
+// Zeros shaped like input 0 in the gradient's dtype, with `op` putting the
+// gradient back into them: `op`(zeros, args...) where each arg is a
+// call argument index (>= 0) or kGrad0.
+constexpr int kGrad0 = -1;
+Grads GradIntoZeros(DerivativeContext& c, const char* op, std::vector<int> args,
+                    std::vector<Argument> trailing = {}) {
+  GraphBuilder& b = c.b;
+  ValueId zeros = b.Zeros(b.type(c.input(0)).shape, b.type(c.grad(0)).dtype);
+  std::vector<Argument> call = {V::V(zeros)};
+  for (int a : args) call.push_back(a == kGrad0 ? V::V(c.grad(0)) : c.arg(a));
+  for (Argument& a : trailing) call.push_back(std::move(a));
+  return {{0, b.Op(op, std::move(call))}};
+}
+
 ValueId ScatterSrcGrad(DerivativeContext& c) {
   GraphBuilder& b = c.b;
   ValueId g = b.Op("aten.gather.default", {V::V(c.grad(0)), c.arg(1), V::V(c.input(2))});
@@ -174,11 +188,7 @@ void DefineGatherScatter(OpRegistry& r) {
       .Derivative([](DerivativeContext& c) -> Grads {
         // gather_backward: the gradient scattered back, summing repeats.
         // sparse_grad asks for a sparse gradient; it is given dense.
-        GraphBuilder& b = c.b;
-        TensorType self = b.type(c.input(0));
-        ValueId zeros = b.Zeros(self.shape, b.type(c.grad(0)).dtype);
-        return {{0, b.Op("aten.scatter_add.default",
-                         {V::V(zeros), c.arg(1), V::V(c.input(2)), V::V(c.grad(0))})}};
+        return GradIntoZeros(c, "aten.scatter_add.default", {1, 2, kGrad0});
       });
 
   // scatter_add, scatter.src and scatter.value share inference.
@@ -332,11 +342,7 @@ void DefineIndexAlongDim(OpRegistry& r) {
       })
       .Derivative([](DerivativeContext& c) -> Grads {
         // index_select_backward: zeros with the gradient's slices added back.
-        GraphBuilder& b = c.b;
-        TensorType self = b.type(c.input(0));
-        ValueId zeros = b.Zeros(self.shape, b.type(c.grad(0)).dtype);
-        return {{0, b.Op("aten.index_add.default",
-                         {V::V(zeros), c.arg(1), V::V(c.input(2)), V::V(c.grad(0))})}};
+        return GradIntoZeros(c, "aten.index_add.default", {1, 2, kGrad0});
       });
 
   // index_add and index_copy: slices of source added (written) at the
@@ -697,11 +703,7 @@ void DefineAdvancedIndexing(OpRegistry& r) {
       })
       .Derivative([](DerivativeContext& c) -> Grads {
         // index_backward: the gradient accumulated into zeros at the indices.
-        GraphBuilder& b = c.b;
-        TensorType self = b.type(c.input(0));
-        ValueId zeros = b.Zeros(self.shape, b.type(c.grad(0)).dtype);
-        return {{0, b.Op("aten.index_put.default",
-                         {V::V(zeros), c.arg(1), V::V(c.grad(0)), Argument::Bool(true)})}};
+        return GradIntoZeros(c, "aten.index_put.default", {1, kGrad0}, {Argument::Bool(true)});
       })
       .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ValueId> {
         ValueId self_v = node.args[0].AsValue();
