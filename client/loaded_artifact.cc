@@ -19,7 +19,7 @@
 namespace aotd::client {
 namespace {
 
-constexpr int kAbiVersion = 1;
+constexpr int kAbiVersion = 2;
 constexpr char kAbiVersionSymbol[] = "aotd_abi_version";
 constexpr char kDefaultForwardSymbol[] = "aotd_forward";
 constexpr char kDefaultBackwardSymbol[] = "aotd_backward";
@@ -80,8 +80,66 @@ absl::Status CheckIndices(absl::string_view what,
   return absl::OkStatus();
 }
 
+// Bytes a buffer laid out as `meta` spans (a valid layout: see
+// CheckSpecList).
+int64_t ByteSize(const proto::TensorMeta& meta) {
+  int64_t last = 0;
+  for (int d = 0; d < meta.shape_size(); ++d) {
+    if (meta.shape(d) == 0) return 0;
+    last += (meta.shape(d) - 1) * meta.strides(d);
+  }
+  return (last + 1) * ItemSize(meta.dtype());
+}
+
+// The saved arena holds every saved tensor that is not a forward input, each
+// in its own region, 64-byte aligned, within the arena.
+absl::Status CheckSavedArena(const proto::Artifact& artifact) {
+  constexpr int64_t kMaxArenaBytes = int64_t{1} << 50;
+  const int64_t arena_bytes = artifact.saved_arena_bytes();
+  if (arena_bytes < 0 || arena_bytes > kMaxArenaBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("artifact saved_arena_bytes = ", arena_bytes, " is out of range"));
+  }
+  if (artifact.saved_offsets_size() != artifact.saved_size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "artifact has ", artifact.saved_offsets_size(), " saved_offsets for ",
+        artifact.saved_size(), " saved tensors"));
+  }
+  std::vector<std::pair<int64_t, int64_t>> regions;  // [start, end) in bytes.
+  for (int k = 0; k < artifact.saved_size(); ++k) {
+    const int64_t offset = artifact.saved_offsets(k);
+    const bool kept_input =
+        k < artifact.saved_inputs_size() && artifact.saved_inputs(k) >= 0;
+    if (kept_input != (offset == -1)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "artifact saved_offsets[", k, "] = ", offset, " but saved tensor ", k,
+          kept_input ? " is a forward input" : " is not a forward input"));
+    }
+    if (kept_input) continue;
+    const proto::TensorMeta& meta = artifact.saved(k).meta();
+    const int64_t bytes = ByteSize(meta);
+    if (offset < 0 || offset % 64 != 0 || offset > arena_bytes ||
+        bytes > arena_bytes - offset) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "artifact ", SpecLabel("saved tensor", k, artifact.saved(k)), " at offset ",
+          offset, " (", bytes, " bytes) does not fit a ", arena_bytes,
+          "-byte saved arena at a multiple of 64"));
+    }
+    if (bytes > 0) regions.emplace_back(offset, offset + bytes);
+  }
+  std::sort(regions.begin(), regions.end());
+  for (size_t i = 1; i < regions.size(); ++i) {
+    if (regions[i].first < regions[i - 1].second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "artifact saved tensors overlap in the saved arena at byte ",
+          regions[i].first));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // The consistency Forward and Backward rely on: valid layouts, indices in
-// range, write-backs shaped like the inputs they mutate.
+// range, write-backs shaped like the inputs they mutate, a sound saved arena.
 absl::Status CheckSpecs(const proto::Artifact& artifact) {
   RETURN_IF_ERROR(CheckSpecList("input", artifact.inputs()));
   RETURN_IF_ERROR(CheckSpecList("output", artifact.outputs()));
@@ -112,6 +170,7 @@ absl::Status CheckSpecs(const proto::Artifact& artifact) {
           "artifact saved_inputs[", k, "] = ", input, " names no input"));
     }
   }
+  RETURN_IF_ERROR(CheckSavedArena(artifact));
   absl::flat_hash_set<int> mutated;
   for (int k = 0; k < artifact.write_backs_size(); ++k) {
     const int input = artifact.write_back_inputs(k);
@@ -220,9 +279,11 @@ void PinRuntimeLibraries() {
 
 }  // namespace
 
-SavedActivations::SavedActivations(uint64_t artifact_id,
-                                   std::vector<Tensor> tensors)
-    : artifact_id_(artifact_id), tensors_(std::move(tensors)) {}
+SavedActivations::SavedActivations(uint64_t artifact_id, Tensor arena,
+                                   std::vector<Tensor> inputs)
+    : artifact_id_(artifact_id),
+      arena_(std::move(arena)),
+      inputs_(std::move(inputs)) {}
 
 bool SavedActivations::consumed() const {
   absl::MutexLock lock(&mu_);
@@ -355,21 +416,18 @@ absl::StatusOr<ForwardResult> LoadedArtifact::Forward(
     }
   }
 
-  // Forward outputs: user outputs, then write-backs, then the saved tensors
-  // that are not forward inputs.
+  // Forward outputs: user outputs, then write-backs, then the saved arena.
   std::vector<Tensor> results;
-  results.reserve(a.outputs_size() + a.write_backs_size() + a.saved_size());
+  results.reserve(a.outputs_size() + a.write_backs_size() + 1);
   for (const auto* specs : {&a.outputs(), &a.write_backs()}) {
     for (const proto::TensorSpec& spec : *specs) {
       ASSIGN_OR_RETURN(Tensor result, AllocateFor(spec.meta()));
       results.push_back(std::move(result));
     }
   }
-  for (int k = 0; k < a.saved_size(); ++k) {
-    if (SavedInput(k) >= 0) continue;
-    ASSIGN_OR_RETURN(Tensor result, AllocateFor(a.saved(k).meta()));
-    results.push_back(std::move(result));
-  }
+  ASSIGN_OR_RETURN(Tensor arena, Tensor::AllocateContiguous(
+                                     proto::UINT8, {a.saved_arena_bytes()}));
+  results.push_back(arena);
 
   std::vector<void*> input_data;
   input_data.reserve(arguments.size());
@@ -391,13 +449,13 @@ absl::StatusOr<ForwardResult> LoadedArtifact::Forward(
   for (int k = 0; k < a.write_backs_size(); ++k, ++result) {
     RETURN_IF_ERROR(CopyElements(*result, inputs[a.write_back_inputs(k)]));
   }
-  std::vector<Tensor> saved;
-  saved.reserve(a.saved_size());
+  results.clear();  // The arena's only handle is now `arena`.
+  std::vector<Tensor> saved_inputs;
   for (int k = 0; k < a.saved_size(); ++k) {
-    int input = SavedInput(k);
-    saved.push_back(input >= 0 ? arguments[input] : std::move(*result++));
+    if (SavedInput(k) >= 0) saved_inputs.push_back(arguments[SavedInput(k)]);
   }
-  forward.saved = std::shared_ptr<SavedActivations>(new SavedActivations(id_, std::move(saved)));
+  forward.saved = std::shared_ptr<SavedActivations>(
+      new SavedActivations(id_, std::move(arena), std::move(saved_inputs)));
   return forward;
 }
 
@@ -431,7 +489,9 @@ absl::StatusOr<std::vector<Tensor>> LoadedArtifact::Backward(
     arguments.push_back(std::move(argument));
   }
 
-  std::vector<Tensor> activations;
+  // Taking the only handle to the arena: the backward may overwrite it.
+  Tensor arena;
+  std::vector<Tensor> saved_inputs;
   {
     absl::MutexLock lock(&saved->mu_);
     if (saved->consumed_) {
@@ -439,7 +499,8 @@ absl::StatusOr<std::vector<Tensor>> LoadedArtifact::Backward(
           "these saved activations were already consumed by a backward");
     }
     saved->consumed_ = true;
-    activations.swap(saved->tensors_);
+    arena = std::move(saved->arena_);
+    saved_inputs.swap(saved->inputs_);
   }
 
   std::vector<Tensor> grads;
@@ -452,8 +513,9 @@ absl::StatusOr<std::vector<Tensor>> LoadedArtifact::Backward(
   }
 
   std::vector<void*> input_data;
-  input_data.reserve(activations.size() + arguments.size());
-  for (const Tensor& t : activations) input_data.push_back(t.data());
+  input_data.reserve(1 + saved_inputs.size() + arguments.size());
+  input_data.push_back(arena.data());
+  for (const Tensor& t : saved_inputs) input_data.push_back(t.data());
   for (const Tensor& t : arguments) input_data.push_back(t.data());
   std::vector<void*> output_data;
   output_data.reserve(grads.size());

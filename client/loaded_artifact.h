@@ -10,7 +10,7 @@
 //                    step->Backward(result.saved, tangents));
 //
 // The artifact format and the shared-object ABI are described in
-// docs/formats.md ("Artifact (version 1)", "Shared-object ABI (version 1)").
+// docs/formats.md ("Artifact (version 1)", "Shared-object ABI (version 2)").
 //
 // Thread safety: a LoadedArtifact is immutable after Load. Forward and
 // Backward may be called from any number of threads at once (the ABI requires
@@ -36,9 +36,10 @@
 namespace aotd::client {
 
 // The activations one Forward saved for its Backward. Opaque: it holds the
-// saved buffers (owned tensors), which are released when a Backward has
-// consumed them or when the last reference to this object is dropped,
-// whichever comes first.
+// saved arena (the buffer holding the saved tensors the forward computed,
+// which the Backward overwrites as it runs) and the saved forward inputs,
+// which are released when a Backward has consumed them or when the last
+// reference to this object is dropped, whichever comes first.
 class SavedActivations {
  public:
   SavedActivations(const SavedActivations&) = delete;
@@ -49,11 +50,13 @@ class SavedActivations {
 
  private:
   friend class LoadedArtifact;
-  SavedActivations(uint64_t artifact_id, std::vector<Tensor> tensors);
+  SavedActivations(uint64_t artifact_id, Tensor arena, std::vector<Tensor> inputs);
 
   const uint64_t artifact_id_;  // LoadedArtifact::id_ of the producer.
   mutable absl::Mutex mu_;
-  std::vector<Tensor> tensors_ ABSL_GUARDED_BY(mu_);
+  Tensor arena_ ABSL_GUARDED_BY(mu_);
+  // The saved tensors that are forward inputs, in Artifact.saved order.
+  std::vector<Tensor> inputs_ ABSL_GUARDED_BY(mu_);
   bool consumed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
@@ -71,15 +74,16 @@ class LoadedArtifact {
   // its code is loaded; a null `verifier` skips the signature check only.
   // Then checks that the specs are consistent, loads the shared object from
   // an anonymous in-memory file (memfd, sealed against writes; no path in
-  // the file system), and checks that it exports aotd_abi_version() == 1 and
+  // the file system), and checks that it exports aotd_abi_version() == 2 and
   // the forward and backward symbols (Artifact.forward_symbol and
   // backward_symbol, default "aotd_forward" and "aotd_backward").
   // Errors:
   //   VerifyArtifact's (FAILED_PRECONDITION, DATA_LOSS, PERMISSION_DENIED):
   //     nothing was loaded;
-  //   INVALID_ARGUMENT: inconsistent specs, a shared object that the dynamic
+  //   INVALID_ARGUMENT: inconsistent specs (including a saved arena whose
+  //     regions overlap or overrun it), a shared object that the dynamic
   //     loader refuses, or a missing symbol;
-  //   FAILED_PRECONDITION: the shared object's ABI version is not 1;
+  //   FAILED_PRECONDITION: the shared object's ABI version is not 2;
   //   errno-derived codes if the in-memory file cannot be made.
   // Loading runs the shared object's initializers; it is unloaded when the
   // last reference to the LoadedArtifact is dropped.

@@ -56,6 +56,11 @@ proto::Artifact KernelArtifact(const std::string& so_path,
   a.add_write_back_inputs(2);
   AddSpec(a.mutable_saved(), "x", {2, 3}, {3, 1});
   AddSpec(a.mutable_saved(), "w", {2, 3}, {3, 1});
+  a.add_saved_inputs(0);
+  a.add_saved_inputs(-1);
+  a.add_saved_offsets(-1);
+  a.add_saved_offsets(0);
+  a.set_saved_arena_bytes(64);
   a.add_tangent_outputs(0);
   a.add_grad_inputs(0);
   a.add_grad_inputs(1);
@@ -218,7 +223,7 @@ TEST(LoadedArtifactTest, UnusableSharedObjectsAreRefused) {
       LoadedArtifact::Load(KernelArtifact("client/libbad_abi_kernel.so", nullptr),
                            nullptr);
   EXPECT_EQ(bad_abi.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(bad_abi.status().message(), HasSubstr("ABI version 2"));
+  EXPECT_THAT(bad_abi.status().message(), HasSubstr("ABI version 3"));
 
   proto::Artifact renamed = TestKernelArtifact();
   renamed.set_backward_symbol("no_such_symbol");
@@ -267,6 +272,43 @@ TEST(LoadedArtifactTest, InconsistentSpecsAreRefused) {
   loaded = LoadedArtifact::Load(artifact, nullptr);
   EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(loaded.status().message(), HasSubstr("input 1 ('w')"));
+}
+
+TEST(LoadedArtifactTest, UnsoundSavedArenasAreRefused) {
+  struct Case {
+    std::vector<int64_t> offsets;
+    int64_t arena_bytes;
+    const char* message;
+  };
+  const Case cases[] = {
+      {{-1, 0}, 16, "does not fit a 16-byte saved arena"},      // Overruns it.
+      {{-1, 32}, 128, "at a multiple of 64"},                   // Misaligned.
+      {{-1, -1}, 64, "is not a forward input"},                 // No region.
+      {{0, 0}, 64, "is a forward input"},                       // A kept input.
+      {{-1}, 64, "1 saved_offsets for 2 saved tensors"},
+      {{-1, 0}, -64, "out of range"},
+  };
+  for (const Case& c : cases) {
+    proto::Artifact artifact = TestKernelArtifact();
+    artifact.clear_saved_offsets();
+    for (int64_t offset : c.offsets) artifact.add_saved_offsets(offset);
+    artifact.set_saved_arena_bytes(c.arena_bytes);
+    ASSERT_TRUE(SealArtifact(artifact, nullptr).ok());
+    absl::StatusOr<std::shared_ptr<LoadedArtifact>> loaded =
+        LoadedArtifact::Load(artifact, nullptr);
+    EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument) << c.message;
+    EXPECT_THAT(loaded.status().message(), HasSubstr(c.message));
+  }
+
+  // Two computed saved tensors in one region.
+  proto::Artifact overlap = TestKernelArtifact();
+  overlap.set_saved_inputs(0, -1);
+  overlap.set_saved_offsets(0, 0);
+  ASSERT_TRUE(SealArtifact(overlap, nullptr).ok());
+  absl::StatusOr<std::shared_ptr<LoadedArtifact>> loaded =
+      LoadedArtifact::Load(overlap, nullptr);
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(loaded.status().message(), HasSubstr("overlap in the saved arena"));
 }
 
 TEST(LoadedArtifactTest, WrongInputsAreRefusedNamingTheArgument) {

@@ -28,6 +28,23 @@ int64_t StorageElements(const ir::TensorType& t) {
   return n;
 }
 
+// The bytes a buffer of type `t` takes, rounded up to 64.
+int64_t BlockBytes(const ir::TensorType& t) {
+  return (StorageElements(t) * ir::ItemSize(t.dtype) + 63) / 64 * 64;
+}
+
+// How a program reaches the saved arena. The forward writes it: `offsets`
+// holds, per program output, its byte offset in the arena or -1 (a caller's
+// buffer, `out[k]` counting only those), and the arena is the `out` pointer
+// after them. The backward owns it: `offsets` holds, per program input, its
+// offset or -1, the arena is `in[0]` and the other inputs follow in order;
+// a saved tensor's region serves as workspace after its last read.
+struct ArenaBinding {
+  bool owned = false;  // The backward's.
+  std::vector<int64_t> offsets;
+  int64_t bytes = 0;
+};
+
 // How a value is held while a program runs.
 enum class Place {
   kInput,   // A caller's input buffer.
@@ -38,8 +55,9 @@ enum class Place {
 
 class ProgramEmitter {
  public:
-  ProgramEmitter(const ir::Graph& g, std::string name, OutputLayout layout)
-      : g_(g), name_(std::move(name)), layout_(layout), n_(g.values().size()) {}
+  ProgramEmitter(const ir::Graph& g, std::string name, OutputLayout layout, ArenaBinding arena)
+      : g_(g), name_(std::move(name)), layout_(layout), arena_(std::move(arena)),
+        n_(g.values().size()) {}
 
   absl::StatusOr<std::string> Emit() {
     RETURN_IF_ERROR(Classify());
@@ -283,31 +301,84 @@ class ProgramEmitter {
       }
     }
     for (ValueId v : g_.outputs()) last_use[base_[v]] = static_cast<int>(g_.nodes().size());
+    // Offsets below `reusable` are in the arena (its saved tensors hold
+    // their regions until their last read), the rest in the workspace. A
+    // buffer lies wholly in one of the two.
     struct Block {
       int64_t start, end;
       int free_after;
     };
     std::vector<Block> live;
+    const int64_t reusable = arena_.owned ? arena_.bytes : 0;
+    for (const ir::Input& in : g_.inputs()) {
+      int64_t at = InputArenaOffset(g_.value(in.value).index);
+      if (arena_.owned && at >= 0) live.push_back({at, at + BlockBytes(g_.type(in.value)), last_use[in.value]});
+    }
     ws_offset_.assign(n_, -1);
     for (size_t i = 0; i < g_.nodes().size(); ++i) {
       for (ValueId v : g_.node(i).outputs) {
         if (place_[v] != Place::kBuffer || out_slot_[v] >= 0) continue;
-        const ir::TensorType& t = g_.type(v);
-        int64_t bytes = (StorageElements(t) * ir::ItemSize(t.dtype) + 63) / 64 * 64;
+        int64_t bytes = BlockBytes(g_.type(v));
         live.erase(std::remove_if(live.begin(), live.end(),
                                   [&](const Block& b) { return b.free_after < static_cast<int>(i); }),
                    live.end());
         std::sort(live.begin(), live.end(), [](const Block& a, const Block& b) { return a.start < b.start; });
+        auto straddles = [&](int64_t at) { return at < reusable && at + bytes > reusable; };
         int64_t at = 0;
         for (const Block& b : live) {
+          if (straddles(at)) at = reusable;
           if (at + bytes <= b.start) break;
           at = std::max(at, b.end);
         }
+        if (straddles(at)) at = reusable;
         ws_offset_[v] = at;
         live.push_back({at, at + bytes, last_use[v]});
-        workspace_bytes_ = std::max(workspace_bytes_, at + bytes);
+        workspace_bytes_ = std::max(workspace_bytes_, at + bytes - reusable);
       }
     }
+  }
+
+  // Byte offset in the arena of program input `index` (backward), or -1.
+  int64_t InputArenaOffset(int index) const {
+    return arena_.owned && index < static_cast<int>(arena_.offsets.size()) ? arena_.offsets[index] : -1;
+  }
+
+  // Where program input `index` is.
+  std::string InputAddress(int index) const {
+    if (!arena_.owned) return absl::StrCat("in[", index, "]");
+    if (InputArenaOffset(index) >= 0) return absl::StrCat("arena + ", InputArenaOffset(index));
+    int slot = 1;  // in[0] is the arena.
+    for (int k = 0; k < index; ++k) slot += InputArenaOffset(k) < 0 ? 1 : 0;
+    return absl::StrCat("in[", slot, "]");
+  }
+
+  // Where program output `j` goes.
+  std::string OutputAddress(int j) const {
+    if (arena_.owned || arena_.offsets.empty()) return absl::StrCat("out[", j, "]");
+    if (arena_.offsets[j] >= 0) return absl::StrCat("arena + ", arena_.offsets[j]);
+    int slot = 0;
+    for (int k = 0; k < j; ++k) slot += arena_.offsets[k] < 0 ? 1 : 0;
+    return absl::StrCat("out[", slot, "]");
+  }
+
+  // Where the arena is: the `out` pointer after the caller's buffers
+  // (forward), or in[0] (backward).
+  std::string ArenaAddress() const {
+    if (arena_.owned) return "in[0]";
+    int slot = 0;
+    for (int64_t offset : arena_.offsets) slot += offset < 0 ? 1 : 0;
+    return absl::StrCat("out[", slot, "]");
+  }
+
+  bool UsesArena() const {
+    return std::any_of(arena_.offsets.begin(), arena_.offsets.end(), [](int64_t o) { return o >= 0; });
+  }
+
+  // Where the workspace buffer of `v` is.
+  std::string BufferAddress(ValueId v) const {
+    const int64_t reusable = arena_.owned ? arena_.bytes : 0;
+    if (ws_offset_[v] < reusable) return absl::StrCat("arena + ", ws_offset_[v]);
+    return absl::StrCat("ws + ", ws_offset_[v] - reusable);
   }
 
   std::string Ptr(ValueId v) const { return absl::StrCat("v", v); }
@@ -318,8 +389,8 @@ class ProgramEmitter {
     std::string t = Ty(v);
     switch (place_[v]) {
       case Place::kInput:
-        absl::StrAppend(&body_, "  ", t, "* ", Ptr(v), " = static_cast<", t, "*>(in[",
-                        g_.value(v).index, "]);\n");
+        absl::StrAppend(&body_, "  ", t, "* ", Ptr(v), " = reinterpret_cast<", t, "*>(",
+                        InputAddress(g_.value(v).index), ");\n");
         break;
       case Place::kView:
         absl::StrAppend(&body_, "  ", t, "* ", Ptr(v), " = reinterpret_cast<", t, "*>(",
@@ -327,11 +398,11 @@ class ProgramEmitter {
         break;
       case Place::kBuffer:
         if (out_slot_[v] >= 0) {
-          absl::StrAppend(&body_, "  ", t, "* ", Ptr(v), " = static_cast<", t, "*>(out[",
-                          out_slot_[v], "]);\n");
+          absl::StrAppend(&body_, "  ", t, "* ", Ptr(v), " = reinterpret_cast<", t, "*>(",
+                          OutputAddress(out_slot_[v]), ");\n");
         } else {
-          absl::StrAppend(&body_, "  ", t, "* ", Ptr(v), " = reinterpret_cast<", t, "*>(ws + ",
-                          ws_offset_[v], ");\n");
+          absl::StrAppend(&body_, "  ", t, "* ", Ptr(v), " = reinterpret_cast<", t, "*>(",
+                          BufferAddress(v), ");\n");
         }
         break;
       case Place::kInline:
@@ -715,6 +786,9 @@ class ProgramEmitter {
       absl::StrAppend(&body_, "  char* ws = static_cast<char*>(std::aligned_alloc(64, ",
                       workspace_bytes_, "));\n  if (ws == nullptr) return 1;\n");
     }
+    if (UsesArena()) {
+      absl::StrAppend(&body_, "  char* arena = static_cast<char*>(", ArenaAddress(), ");\n");
+    }
     for (const ir::Input& in : g_.inputs()) Declare(in.value);
     emitted_.assign(n_, false);
     for (const ir::Node& node : g_.nodes()) {
@@ -738,7 +812,8 @@ class ProgramEmitter {
       ValueId v = g_.outputs()[j];
       if (out_slot_[v] == static_cast<int>(j)) continue;
       std::string dst = absl::StrCat("o", j);
-      absl::StrAppend(&body_, "  ", Ty(v), "* ", dst, " = static_cast<", Ty(v), "*>(out[", j, "]);\n");
+      absl::StrAppend(&body_, "  ", Ty(v), "* ", dst, " = reinterpret_cast<", Ty(v), "*>(",
+                      OutputAddress(static_cast<int>(j)), ");\n");
       RETURN_IF_ERROR(EmitStore(dst, ProgramOutputType(g_, static_cast<int>(j), layout_), v));
     }
     if (workspace_bytes_ > 0) absl::StrAppend(&body_, "  std::free(ws);\n");
@@ -748,6 +823,7 @@ class ProgramEmitter {
   const ir::Graph& g_;
   std::string name_;
   OutputLayout layout_;
+  ArenaBinding arena_;
   size_t n_;
   std::vector<Place> place_;
   std::vector<int64_t> offset_;
@@ -776,18 +852,52 @@ ir::TensorType ProgramOutputType(const ir::Graph& program, int i, OutputLayout l
                                          : ir::TensorType::Contiguous(t.dtype, t.shape);
 }
 
-absl::StatusOr<std::string> EmitProgram(const ir::Graph& program, const std::string& name,
-                                        OutputLayout layout) {
-  return ProgramEmitter(program, name, layout).Emit();
+SavedArena PlanSavedArena(const ir::Graph& forward, int first_saved,
+                          const std::vector<int>& saved_inputs) {
+  SavedArena arena;
+  int j = first_saved;
+  for (int input : saved_inputs) {
+    if (input >= 0) {
+      arena.offsets.push_back(-1);
+      continue;
+    }
+    arena.offsets.push_back(arena.bytes);
+    arena.bytes += BlockBytes(ProgramOutputType(forward, j++, OutputLayout::kStored));
+  }
+  return arena;
 }
 
 absl::StatusOr<std::string> EmitTranslationUnit(const ir::Graph& forward,
-                                                const ir::Graph& backward) {
-  ASSIGN_OR_RETURN(std::string fw, EmitProgram(forward, "run_forward", OutputLayout::kStored));
-  ASSIGN_OR_RETURN(std::string bw, EmitProgram(backward, "run_backward", OutputLayout::kContiguous));
+                                                const ir::Graph& backward,
+                                                const SavedArena& arena) {
+  const int num_computed = static_cast<int>(
+      std::count_if(arena.offsets.begin(), arena.offsets.end(), [](int64_t o) { return o >= 0; }));
+  const int first_saved = static_cast<int>(forward.outputs().size()) - num_computed;
+  if (first_saved < 0 || arena.offsets.size() > backward.inputs().size()) {
+    return absl::InternalError("codegen: the saved arena does not match the programs");
+  }
+  ArenaBinding writes{/*owned=*/false, std::vector<int64_t>(first_saved, -1), arena.bytes};
+  ArenaBinding owns{/*owned=*/true, arena.offsets, arena.bytes};
+  for (size_t k = 0, j = first_saved; k < arena.offsets.size(); ++k) {
+    if (arena.offsets[k] < 0) continue;
+    // The backward reads no further than the forward wrote.
+    if (BlockBytes(backward.type(backward.inputs()[k].value)) >
+        BlockBytes(ProgramOutputType(forward, static_cast<int>(j), OutputLayout::kStored))) {
+      return absl::InternalError(
+          absl::StrCat("codegen: the backward reads saved tensor ", k, " past its arena region"));
+    }
+    writes.offsets.push_back(arena.offsets[k]);
+    ++j;
+  }
+  ASSIGN_OR_RETURN(std::string fw, ProgramEmitter(forward, "run_forward", OutputLayout::kStored,
+                                                  std::move(writes))
+                                       .Emit());
+  ASSIGN_OR_RETURN(std::string bw, ProgramEmitter(backward, "run_backward",
+                                                  OutputLayout::kContiguous, std::move(owns))
+                                       .Emit());
   return absl::StrCat(kPrelude, kRuntimeKernels, kPreludeEnd, "\nnamespace {\n\n", fw, "\n", bw,
                       "\n}  // namespace\n\n"
-                      "extern \"C\" int aotd_abi_version(void) { return 1; }\n"
+                      "extern \"C\" int aotd_abi_version(void) { return 2; }\n"
                       "extern \"C\" int aotd_forward(void* const* in, void* const* out) {\n"
                       "  return run_forward(in, out);\n}\n"
                       "extern \"C\" int aotd_backward(void* const* in, void* const* out) {\n"

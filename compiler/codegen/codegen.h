@@ -17,7 +17,9 @@
 #ifndef AOTD_COMPILER_CODEGEN_CODEGEN_H_
 #define AOTD_COMPILER_CODEGEN_CODEGEN_H_
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "compiler/ir/graph.h"
@@ -33,19 +35,35 @@ enum class OutputLayout { kStored, kContiguous };
 // The layout the caller allocates for output i of `program`.
 ir::TensorType ProgramOutputType(const ir::Graph& program, int i, OutputLayout layout);
 
-// The C++ of one program as a function `static int <name>(void* const* in,
-// void* const* out)`: `in` holds the program's inputs' data pointers in
-// order, laid out as the input values' types say; `out` its outputs', laid
-// out as ProgramOutputType says. Returns 0, or 1 if workspace allocation
-// fails. UNIMPLEMENTED naming the op for an op or dtype the code generator
-// does not handle yet.
-absl::StatusOr<std::string> EmitProgram(const ir::Graph& program, const std::string& name,
-                                        OutputLayout layout);
+// The saved activations the forward computes live in one arena per step
+// (shared-object ABI version 2): the forward writes it, the backward reads it
+// and reuses each tensor's memory after its last read.
+struct SavedArena {
+  // Per saved tensor, in the backward's input order: its byte offset in the
+  // arena (a multiple of 64), or -1 for a tensor the caller passes itself (a
+  // forward input kept for the backward).
+  std::vector<int64_t> offsets;
+  int64_t bytes = 0;  // The arena's size.
+};
+
+// Lays out the saved tensors of `forward` in one arena, in order, each at a
+// multiple of 64 bytes. Forward outputs from `first_saved` on are the saved
+// tensors the forward computes, in the order of the entries of
+// `saved_inputs` that are -1 (the others are indices of forward inputs).
+SavedArena PlanSavedArena(const ir::Graph& forward, int first_saved,
+                          const std::vector<int>& saved_inputs);
 
 // A whole translation unit: the runtime prelude, both programs, and the ABI
-// entry points.
+// entry points (version 2). `forward`'s outputs are the user outputs and
+// write-backs, then the saved tensors of `arena` that it computes; the
+// backward's inputs are all saved tensors, in `arena`'s order, then the
+// tangents. Each program's workspace is one allocation per call, its
+// buffers placed by liveness; the backward also places buffers in the arena
+// regions of saved tensors it has finished reading. UNIMPLEMENTED naming the
+// op for an op or dtype the code generator does not handle yet.
 absl::StatusOr<std::string> EmitTranslationUnit(const ir::Graph& forward,
-                                                const ir::Graph& backward);
+                                                const ir::Graph& backward,
+                                                const SavedArena& arena);
 
 }  // namespace aotd::codegen
 

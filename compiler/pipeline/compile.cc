@@ -92,7 +92,8 @@ absl::StatusOr<proto::Artifact> Compile(const ir::Graph& forward, const CompileO
   }
   p.forward.SetOutputs(forward_outputs);
   timer.Done("partition");
-  ASSIGN_OR_RETURN(std::string source, codegen::EmitTranslationUnit(p.forward, p.backward));
+  const codegen::SavedArena arena = codegen::PlanSavedArena(p.forward, num_kept, saved_inputs);
+  ASSIGN_OR_RETURN(std::string source, codegen::EmitTranslationUnit(p.forward, p.backward, arena));
   timer.Done("codegen");
   ASSIGN_OR_RETURN(std::string shared_object, toolchain.CompileSharedObject(source));
   timer.Done("cc");
@@ -121,6 +122,8 @@ absl::StatusOr<proto::Artifact> Compile(const ir::Graph& forward, const CompileO
     }
     artifact.add_saved_inputs(input);
   }
+  for (int64_t offset : arena.offsets) artifact.add_saved_offsets(offset);
+  artifact.set_saved_arena_bytes(arena.bytes);
   for (int input : p.write_back_inputs) artifact.add_write_back_inputs(input);
   for (int output : p.tangent_outputs) artifact.add_tangent_outputs(output);
   for (int input : p.grad_inputs) artifact.add_grad_inputs(input);

@@ -13,7 +13,7 @@
 namespace aotd::pipeline {
 
 // The compiler's version, part of every cache key.
-inline constexpr char kCompilerVersion[] = "aotd-compiler/0.3";
+inline constexpr char kCompilerVersion[] = "aotd-compiler/0.4";
 
 struct CompileOptions {
   partition::Options partition;
