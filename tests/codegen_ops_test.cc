@@ -940,6 +940,22 @@ void AddNn(SampleTable& t) {
         {X(0), None(), L({2, 2, 3, 4}), scales(3, 1.5)}, "scale 3 and 1.5");
   t.Add("aten.upsample_nearest2d_backward.vec", {T(kF64, {1, 2, 3, 7})},
         {X(0), L({3, 7}), L({1, 2, 5, 3}), None()}, "float64, output_size");
+  // Bilinear upsampling: align_corners both ways, scales or sizes, growing,
+  // shrinking and equal dims.
+  t.Add("aten.upsample_bilinear2d.vec", {Transposed(kF32, {2, 3, 5, 7})},
+        {X(0), None(), B(false), scales(2, 2)}, "non-contiguous, scale 2");
+  t.Add("aten.upsample_bilinear2d.vec", {T(kF32, {2, 3, 5, 7})},
+        {X(0), None(), B(false), scales(1.7, 2.3)}, "fractional scales");
+  t.Add("aten.upsample_bilinear2d.vec", {T(kF32, {2, 2, 6, 4})},
+        {X(0), L({3, 4}), B(true), None()}, "align_corners, shrinking, one dim kept");
+  t.Add("aten.upsample_bilinear2d.vec", {T(kF64, {1, 2, 5, 3})},
+        {X(0), L({3, 7}), B(false), None()}, "float64, output_size");
+  t.Add("aten.upsample_bilinear2d_backward.vec", {Transposed(kF32, {2, 3, 10, 14})},
+        {X(0), None(), L({2, 3, 5, 7}), B(false), scales(2, 2)}, "non-contiguous, scale 2");
+  t.Add("aten.upsample_bilinear2d_backward.vec", {T(kF32, {2, 3, 8, 16})},
+        {X(0), None(), L({2, 3, 5, 7}), B(true), scales(1.7, 2.3)}, "align_corners, scales");
+  t.Add("aten.upsample_bilinear2d_backward.vec", {T(kF64, {1, 2, 3, 7})},
+        {X(0), L({3, 7}), L({1, 2, 5, 3}), B(false), None()}, "float64, output_size");
 }
 
 // Indexing ops; indices drawn in [0, high) lie within the indexed dims.

@@ -1757,11 +1757,12 @@ struct Upsample2d {
 };
 
 // `input_size` [N, C, H, W]; `output_size` (int[2]) and `scale_factors`
-// (float[2]) are arguments, exactly one of them not None.
+// (float[2]) are arguments, exactly one of them not None. Errors name `op`.
 absl::StatusOr<Upsample2d> Upsample2dGeometry(const Dims& input_size, const Argument& output_size,
-                                              const Argument& scale_factors) {
+                                              const Argument& scale_factors,
+                                              absl::string_view op = "upsample_nearest2d") {
   if (input_size.size() != 4) {
-    return Invalid("upsample_nearest2d: expected a 4-d input [N, C, H, W], got size ",
+    return Invalid(op, ": expected a 4-d input [N, C, H, W], got size ",
                    ShapeString(input_size));
   }
   if (output_size.is_none() == scale_factors.is_none()) {
@@ -1771,14 +1772,14 @@ absl::StatusOr<Upsample2d> Upsample2dGeometry(const Dims& input_size, const Argu
   if (!output_size.is_none()) {
     Dims size = output_size.AsIntList();
     if (size.size() != 2) {
-      return Invalid("upsample_nearest2d: output_size must have 2 elements, got ", size.size());
+      return Invalid(op, ": output_size must have 2 elements, got ", size.size());
     }
     g.out[0] = size[0];
     g.out[1] = size[1];
   } else {
     const std::vector<Argument>& scales = scale_factors.AsList();
     if (scales.size() != 2) {
-      return Invalid("upsample_nearest2d: scale_factors must have 2 elements, got ", scales.size());
+      return Invalid(op, ": scale_factors must have 2 elements, got ", scales.size());
     }
     for (int d = 0; d < 2; ++d) {
       g.scales[d] = scales[d].AsFloat();
@@ -1833,17 +1834,8 @@ absl::Status RequireUpsampleDType(DType d, bool backward) {
                  " is not implemented for ", ir::DTypeName(d));
 }
 
-Types InferUpsampleNearest2d(const TypeCall& call) {
-  const TensorType& input = call.tensor(0);
-  ASSIGN_OR_RETURN(Upsample2d g, Upsample2dGeometry(input.shape, call.arg(1), call.arg(2)));
-  RETURN_IF_ERROR(RequireUpsampleDType(input.dtype, false));
-  return One(input.dtype, {g.n, g.c, g.out[0], g.out[1]});
-}
-
-Types InferUpsampleNearest2dBackward(const TypeCall& call) {
-  const TensorType& grad = call.tensor(0);
-  ASSIGN_OR_RETURN(Upsample2d g, Upsample2dGeometry(call.Ints(2), call.arg(1), call.arg(3)));
-  RETURN_IF_ERROR(RequireUpsampleDType(grad.dtype, true));
+// A backward's grad_output must have the forward output's shape.
+absl::Status CheckUpsampleGrad(const TensorType& grad, const Upsample2d& g) {
   const Dims out = {g.n, g.c, g.out[0], g.out[1]};
   if (grad.Rank() != 4) {
     return Invalid("Expected grad_output to be a tensor of dimension 4 but got: dimension ",
@@ -1855,6 +1847,21 @@ Types InferUpsampleNearest2dBackward(const TypeCall& call) {
                      ") = ", out[d], " but got grad_output.size(", d, ") = ", grad.shape[d]);
     }
   }
+  return absl::OkStatus();
+}
+
+Types InferUpsampleNearest2d(const TypeCall& call) {
+  const TensorType& input = call.tensor(0);
+  ASSIGN_OR_RETURN(Upsample2d g, Upsample2dGeometry(input.shape, call.arg(1), call.arg(2)));
+  RETURN_IF_ERROR(RequireUpsampleDType(input.dtype, false));
+  return One(input.dtype, {g.n, g.c, g.out[0], g.out[1]});
+}
+
+Types InferUpsampleNearest2dBackward(const TypeCall& call) {
+  const TensorType& grad = call.tensor(0);
+  ASSIGN_OR_RETURN(Upsample2d g, Upsample2dGeometry(call.Ints(2), call.arg(1), call.arg(3)));
+  RETURN_IF_ERROR(RequireUpsampleDType(grad.dtype, true));
+  RETURN_IF_ERROR(CheckUpsampleGrad(grad, g));
   return One(grad.dtype, call.Ints(2));
 }
 
@@ -1975,6 +1982,236 @@ void DefineUpsampling(OpRegistry& r) {
             Upsample2dGeometry(node.args[2].AsIntList(), node.args[1], node.args[3]);
         if (!g.ok()) return {kNone};
         return {DecomposeUpsampleBackward(b, node.args[0].AsValue(), *g)};
+      });
+}
+
+// ---- Bilinear upsampling ----
+
+// The two input indices and weights each output index of one dim reads:
+// out[o] = lambda0[o] * in[index0[o]] + lambda1[o] * in[index1[o]].
+struct LinearTaps {
+  std::vector<int64_t> index0, index1;
+  std::vector<double> lambda0, lambda1;
+};
+
+// ATen's area_pixel_compute_scale: (in - 1) / (out - 1) with align_corners
+// (0 for one output), else 1 / scale_factor if given (and positive), else
+// in / out; in the kernel's precision, float for float32.
+double LinearScale(const Upsample2d& g, int d, bool align_corners, bool single) {
+  auto round = [single](double v) { return single ? static_cast<double>(static_cast<float>(v)) : v; };
+  if (align_corners) {
+    return g.out[d] > 1 ? round(static_cast<double>(g.in[d] - 1) / static_cast<double>(g.out[d] - 1))
+                        : 0;
+  }
+  return g.scales[d] > 0 ? round(1.0 / g.scales[d])
+                         : round(static_cast<double>(g.in[d]) / static_cast<double>(g.out[d]));
+}
+
+// ATen's compute_source_index_and_lambda, each operation rounded to float
+// when `single`: the source index is scale * o (align_corners) or
+// max(scale * (o + 0.5) - 0.5, 0); index0 truncates it, index1 is the next
+// index within the input, lambda1 the fraction clamped to [0, 1]. Equal
+// sizes copy.
+LinearTaps LinearTapsOf(const Upsample2d& g, int d, bool align_corners, bool single) {
+  auto round = [single](double v) { return single ? static_cast<double>(static_cast<float>(v)) : v; };
+  const double scale = LinearScale(g, d, align_corners, single);
+  LinearTaps t;
+  for (int64_t o = 0; o < g.out[d]; ++o) {
+    double src = static_cast<double>(o);
+    int64_t i0 = o;
+    double l1 = 0;
+    if (g.out[d] != g.in[d]) {
+      src = align_corners ? round(scale * src)
+                          : std::max(round(round(scale * round(src + 0.5)) - 0.5), 0.0);
+      i0 = static_cast<int64_t>(src);
+      l1 = std::min(std::max(round(src - static_cast<double>(i0)), 0.0), 1.0);
+    }
+    t.index0.push_back(i0);
+    t.index1.push_back(i0 + (i0 < g.in[d] - 1 ? 1 : 0));
+    t.lambda0.push_back(round(1 - l1));
+    t.lambda1.push_back(l1);
+  }
+  return t;
+}
+
+absl::Status RequireBilinearDType(DType d, bool backward) {
+  if (ir::IsFloatingPoint(d)) return absl::OkStatus();
+  return Invalid("upsample_bilinear2d", backward ? "_backward" : "",
+                 " is not implemented for ", ir::DTypeName(d));
+}
+
+Types InferUpsampleBilinear2d(const TypeCall& call) {
+  const TensorType& input = call.tensor(0);
+  ASSIGN_OR_RETURN(Upsample2d g, Upsample2dGeometry(input.shape, call.arg(1), call.arg(3),
+                                                    "upsample_bilinear2d"));
+  RETURN_IF_ERROR(RequireBilinearDType(input.dtype, false));
+  return One(input.dtype, {g.n, g.c, g.out[0], g.out[1]});
+}
+
+Types InferUpsampleBilinear2dBackward(const TypeCall& call) {
+  const TensorType& grad = call.tensor(0);
+  ASSIGN_OR_RETURN(Upsample2d g, Upsample2dGeometry(call.Ints(2), call.arg(1), call.arg(4),
+                                                    "upsample_bilinear2d_backward"));
+  RETURN_IF_ERROR(RequireBilinearDType(grad.dtype, true));
+  RETURN_IF_ERROR(CheckUpsampleGrad(grad, g));
+  return One(grad.dtype, call.Ints(2));
+}
+
+// out[n, c, oh, ow] = sum over the taps (h, w) of lambda_h * lambda_w *
+// input[n, c, h, w] (ATen's order: rows inner), or (backward) the adjoint.
+Results UpsampleBilinear2dKernel(const HostTensor& from, const Upsample2d& g, bool align_corners,
+                                 bool backward, const TensorType& type) {
+  const bool single = type.dtype != DType::kFloat64;
+  const LinearTaps th = LinearTapsOf(g, 0, align_corners, single);
+  const LinearTaps tw = LinearTapsOf(g, 1, align_corners, single);
+  HostTensor out(type.dtype, type.shape);
+  for (int64_t nc = 0; nc < g.n * g.c; ++nc) {
+    for (int64_t oh = 0; oh < g.out[0]; ++oh) {
+      const int64_t rows[2] = {th.index0[oh], th.index1[oh]};
+      const double lh[2] = {th.lambda0[oh], th.lambda1[oh]};
+      for (int64_t ow = 0; ow < g.out[1]; ++ow) {
+        const int64_t cols[2] = {tw.index0[ow], tw.index1[ow]};
+        const double lw[2] = {tw.lambda0[ow], tw.lambda1[ow]};
+        const int64_t large = (nc * g.out[0] + oh) * g.out[1] + ow;
+        double sum = 0;
+        for (int i = 0; i < 2; ++i) {
+          double row = 0;
+          for (int j = 0; j < 2; ++j) {
+            const int64_t small = (nc * g.in[0] + rows[i]) * g.in[1] + cols[j];
+            if (backward) {
+              out.data[small] += lh[i] * lw[j] * from.data[large];
+            } else {
+              row += lw[j] * from.data[small];
+            }
+          }
+          sum += lh[i] * row;
+        }
+        if (!backward) out.data[large] = sum;
+      }
+    }
+  }
+  out.RoundToDType();
+  return std::vector<HostTensor>{std::move(out)};
+}
+
+// Graph values of dim d's taps, computed from an arange in the input's
+// float dtype as ATen computes them: index0 and index1 (int64 [out]),
+// lambda0 and lambda1 (dtype [out]).
+struct LinearTapValues {
+  ValueId index0, index1, lambda0, lambda1;
+};
+
+LinearTapValues LinearTapValuesOf(GraphBuilder& b, const Upsample2d& g, int d, bool align_corners,
+                                  DType dtype) {
+  const double scale = LinearScale(g, d, align_corners, dtype != DType::kFloat64);
+  ValueId src = b.Op("aten.arange.default", {Argument::Int(g.out[d])},
+                     {{"dtype", Argument::DTypeArg(dtype)}});
+  if (align_corners) {
+    src = b.MulScalar(src, scale);
+  } else {
+    src = b.AddScalar(b.MulScalar(b.AddScalar(src, 0.5), scale), -0.5);
+    src = b.Op("aten.clamp_min.default", {V::V(src), Argument::Float(0)});
+  }
+  // Truncation is floor here: the values are not negative.
+  ValueId index0 = b.Cast(src, DType::kInt64);
+  ValueId index1 = b.Op("aten.clamp_max.default",
+                        {V::V(b.Op("aten.add.Tensor", {V::V(index0), Argument::Int(1)})),
+                         Argument::Int(g.in[d] - 1)});
+  ValueId lambda1 = b.Op("aten.clamp.default", {V::V(b.Sub(src, b.Cast(index0, dtype))),
+                                                Argument::Float(0), Argument::Float(1)});
+  ValueId lambda0 = b.AddScalar(b.Neg(lambda1), 1);
+  return {index0, index1, lambda0, lambda1};
+}
+
+// upsample_bilinear2d: per dim (columns, then rows, as ATen sums), the two
+// taps read by index_select and weighted. Dims of equal size are kept.
+ValueId DecomposeUpsampleBilinear(GraphBuilder& b, ValueId x, const Upsample2d& g,
+                                  bool align_corners) {
+  const DType dtype = b.type(x).dtype;
+  for (int d = 1; d >= 0; --d) {
+    if (g.out[d] == g.in[d]) continue;
+    const LinearTapValues t = LinearTapValuesOf(b, g, d, align_corners, dtype);
+    const Argument dim = Argument::Int(2 + d);
+    Dims weight_shape = {g.out[d], 1};
+    if (d == 1) weight_shape = {g.out[d]};
+    ValueId x0 = b.Op("aten.index_select.default", {V::V(x), dim, V::V(t.index0)});
+    ValueId x1 = b.Op("aten.index_select.default", {V::V(x), dim, V::V(t.index1)});
+    x = b.Add(b.Mul(x0, b.Reshape(t.lambda0, weight_shape)),
+              b.Mul(x1, b.Reshape(t.lambda1, weight_shape)));
+  }
+  if (g.out[0] == g.in[0] && g.out[1] == g.in[1]) return b.Op("aten.clone.default", {V::V(x)});
+  return x;
+}
+
+// upsample_bilinear2d_backward: the adjoint, rows then columns, each tap's
+// weighted gradient index_added into zeros.
+ValueId DecomposeUpsampleBilinearBackward(GraphBuilder& b, ValueId grad, const Upsample2d& g,
+                                          bool align_corners) {
+  const DType dtype = b.type(grad).dtype;
+  Dims shape = {g.n, g.c, g.out[0], g.out[1]};
+  for (int d = 0; d < 2; ++d) {
+    if (g.out[d] == g.in[d]) continue;
+    const LinearTapValues t = LinearTapValuesOf(b, g, d, align_corners, dtype);
+    const Argument dim = Argument::Int(2 + d);
+    Dims weight_shape = {g.out[d], 1};
+    if (d == 1) weight_shape = {g.out[d]};
+    shape[2 + d] = g.in[d];
+    ValueId sum = b.Op("aten.index_add.default",
+                       {V::V(b.Zeros(shape, dtype)), dim, V::V(t.index0),
+                        V::V(b.Mul(grad, b.Reshape(t.lambda0, weight_shape)))});
+    grad = b.Op("aten.index_add.default", {V::V(sum), dim, V::V(t.index1),
+                                           V::V(b.Mul(grad, b.Reshape(t.lambda1, weight_shape)))});
+  }
+  if (g.out[0] == g.in[0] && g.out[1] == g.in[1]) return b.Op("aten.clone.default", {V::V(grad)});
+  return grad;
+}
+
+void DefineUpsampleBilinear(OpRegistry& r) {
+  OpDefiner(r,
+            "upsample_bilinear2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, "
+            "float[]? scale_factors) -> Tensor",
+            OpKind::kOther)
+      .Infer(InferUpsampleBilinear2d)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        ASSIGN_OR_RETURN(Upsample2d g,
+                         Upsample2dGeometry(call.tensor(0).shape, call.arg(1), call.arg(3)));
+        return UpsampleBilinear2dKernel(call.tensor(0), g, call.Bool(2), /*backward=*/false,
+                                        types[0]);
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        Dims size = c.b.type(c.input(0)).shape;
+        return {{0, c.b.Op("aten.upsample_bilinear2d_backward.vec",
+                           {V::V(c.grad(0)), c.arg(1), Argument::IntList(size), c.arg(2),
+                            c.arg(3)})}};
+      })
+      .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ValueId> {
+        ValueId x = node.args[0].AsValue();
+        absl::StatusOr<Upsample2d> g =
+            Upsample2dGeometry(b.type(x).shape, node.args[1], node.args[3]);
+        if (!g.ok()) return {kNone};
+        return {DecomposeUpsampleBilinear(b, x, *g, node.args[2].AsBool())};
+      });
+
+  OpDefiner(r,
+            "upsample_bilinear2d_backward.vec(Tensor grad_output, SymInt[]? output_size, "
+            "SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor",
+            OpKind::kOther)
+      .Infer(InferUpsampleBilinear2dBackward)
+      .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
+        ASSIGN_OR_RETURN(Upsample2d g, Upsample2dGeometry(call.Ints(2), call.arg(1), call.arg(4)));
+        return UpsampleBilinear2dKernel(call.tensor(0), g, call.Bool(3), /*backward=*/true,
+                                        types[0]);
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        return {{0, c.b.Op("aten.upsample_bilinear2d.vec",
+                           {V::V(c.grad(0)), c.arg(1), c.arg(3), c.arg(4)})}};
+      })
+      .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ValueId> {
+        absl::StatusOr<Upsample2d> g =
+            Upsample2dGeometry(node.args[2].AsIntList(), node.args[1], node.args[4]);
+        if (!g.ok()) return {kNone};
+        return {DecomposeUpsampleBilinearBackward(b, node.args[0].AsValue(), *g,
+                                                  node.args[3].AsBool())};
       });
 }
 
@@ -2158,6 +2395,7 @@ absl::Status RegisterNnOps(OpRegistry& registry) {
   DefineNormalization(registry);
   DefineGroupNorm(registry);
   DefineUpsampling(registry);
+  DefineUpsampleBilinear(registry);
   DefineSoftmax(registry);
   DefineLosses(registry);
   DefineEmbedding(registry);
