@@ -307,12 +307,13 @@ class ProgramEmitter {
     struct Block {
       int64_t start, end;
       int free_after;
+      ValueId owner;
     };
     std::vector<Block> live;
     const int64_t reusable = arena_.owned ? arena_.bytes : 0;
     for (const ir::Input& in : g_.inputs()) {
       int64_t at = InputArenaOffset(g_.value(in.value).index);
-      if (arena_.owned && at >= 0) live.push_back({at, at + BlockBytes(g_.type(in.value)), last_use[in.value]});
+      if (at >= 0) live.push_back({at, at + BlockBytes(g_.type(in.value)), last_use[in.value], in.value});
     }
     ws_offset_.assign(n_, -1);
     for (size_t i = 0; i < g_.nodes().size(); ++i) {
@@ -322,6 +323,16 @@ class ProgramEmitter {
         live.erase(std::remove_if(live.begin(), live.end(),
                                   [&](const Block& b) { return b.free_after < static_cast<int>(i); }),
                    live.end());
+        // A loop root takes over the block of an operand its loop overwrites.
+        auto taken = std::find_if(live.begin(), live.end(), [&](const Block& b) {
+          return b.end - b.start >= bytes && CanOverwrite(v, b.owner, last_use);
+        });
+        if (taken != live.end()) {
+          ws_offset_[v] = taken->start;
+          taken->owner = v;
+          taken->free_after = last_use[v];
+          continue;
+        }
         std::sort(live.begin(), live.end(), [](const Block& a, const Block& b) { return a.start < b.start; });
         auto straddles = [&](int64_t at) { return at < reusable && at + bytes > reusable; };
         int64_t at = 0;
@@ -332,10 +343,34 @@ class ProgramEmitter {
         }
         if (straddles(at)) at = reusable;
         ws_offset_[v] = at;
-        live.push_back({at, at + bytes, last_use[v]});
+        live.push_back({at, at + bytes, last_use[v], v});
         workspace_bytes_ = std::max(workspace_bytes_, at + bytes - reusable);
       }
     }
+  }
+
+  // Whether loop root `v` may be stored over the storage of `u`: its group's
+  // loop is the last to read u, and reads u only directly, at the loop's own
+  // index and in v's layout, and in no member after v. Each iteration then
+  // reads u's element before it writes v's there.
+  bool CanOverwrite(ValueId v, ValueId u, const std::vector<int>& last_use) const {
+    const int group = group_[v];
+    if (group < 0 || group_[u] == group || out_slot_[u] >= 0 ||
+        last_use[u] != g_.value(members_[group].back()).node) {
+      return false;
+    }
+    bool after_v = false, reads = false;
+    for (ValueId m : members_[group]) {
+      std::vector<ValueId> leaves;
+      Leaves(m, leaves);
+      for (ValueId w : leaves) {
+        if (base_[w] != u) continue;
+        if (after_v || offset_[w] != 0 || g_.type(w) != g_.type(v)) return false;
+        reads = true;
+      }
+      after_v = after_v || m == v;
+    }
+    return reads;
   }
 
   // Byte offset in the arena of program input `index` (backward), or -1.
