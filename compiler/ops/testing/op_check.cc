@@ -172,7 +172,6 @@ std::vector<HostTensor> RandomInputs(const ir::Graph& graph, const Sample& sampl
 }
 
 absl::Status CheckGradients(absl::string_view op, const Sample& sample, uint32_t seed) {
-  std::mt19937 rng(seed);
   ASSIGN_OR_RETURN(ir::Graph forward, OneNodeGraph(op, sample));
   if (!sample.tangent_outputs.empty()) {
     std::vector<ir::ValueId> selected;
@@ -185,7 +184,17 @@ absl::Status CheckGradients(absl::string_view op, const Sample& sample, uint32_t
     }
     forward.SetOutputs(std::move(selected));
   }
-  std::vector<HostTensor> inputs = RandomInputs(forward, sample, rng);
+  return CheckGraphGradients(forward, absl::StrCat(op, " (", sample.note, ")"), sample.low,
+                             sample.high, seed);
+}
+
+absl::Status CheckGraphGradients(const ir::Graph& forward, absl::string_view label, double low,
+                                 double high, uint32_t seed) {
+  std::mt19937 rng(seed);
+  Sample range;
+  range.low = low;
+  range.high = high;
+  std::vector<HostTensor> inputs = RandomInputs(forward, range, rng);
   ASSIGN_OR_RETURN(passes::JointGraph joint,
                    passes::BuildJointGraph(forward, static_cast<int>(forward.outputs().size())));
   std::vector<HostTensor> tangents;
@@ -211,8 +220,7 @@ absl::Status CheckGradients(absl::string_view op, const Sample& sample, uint32_t
   ASSIGN_OR_RETURN(std::vector<HostTensor> joint_outs,
                    reference::Evaluate(joint.graph, joint_inputs));
   if (joint.grad_inputs.empty()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(op, " (", sample.note, "): no input takes a gradient"));
+    return absl::FailedPreconditionError(absl::StrCat(label, ": no input takes a gradient"));
   }
   constexpr double kEps = 1e-6, kAtol = 1e-5, kRtol = 1e-3;
   for (size_t k = 0; k < joint.grad_inputs.size(); ++k) {
@@ -227,10 +235,9 @@ absl::Status CheckGradients(absl::string_view op, const Sample& sample, uint32_t
       double numeric = (up - down) / (2 * kEps);
       double a = analytic.data[i];
       if (!(std::fabs(a - numeric) <= kAtol + kRtol * std::fabs(numeric))) {
-        return absl::InternalError(absl::StrCat(op, " (", sample.note, "): gradient of input ",
-                                                input, " element ", i, " is ", a,
-                                                ", finite differences give ", numeric,
-                                                "\njoint graph:\n", ir::PrintGraph(joint.graph)));
+        return absl::InternalError(absl::StrCat(
+            label, ": gradient of input ", input, " element ", i, " is ", a,
+            ", finite differences give ", numeric, "\njoint graph:\n", ir::PrintGraph(joint.graph)));
       }
     }
   }

@@ -134,6 +134,12 @@ std::vector<reference::HostTensor> RandomInputs(const ir::Graph& graph, const Sa
 // takes a gradient; INTERNAL naming the input, element and both values if
 // they differ; else the error of building or evaluating a graph.
 absl::Status CheckGradients(absl::string_view op, const Sample& sample, uint32_t seed = 1);
+// CheckGradients for a forward graph the caller builds (every output takes
+// a tangent; inputs get random values in [low, high)), for formulas one node
+// cannot check alone, such as a double backward whose saved statistics are
+// functions of its input. `label` names the graph in messages.
+absl::Status CheckGraphGradients(const ir::Graph& forward, absl::string_view label, double low,
+                                 double high, uint32_t seed = 1);
 // Expects CheckGradients to pass for every (op, sample).
 void ExpectGradients(const std::vector<std::pair<const char*, Sample>>& cases);
 
