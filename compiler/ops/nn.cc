@@ -773,6 +773,94 @@ Types InferBatchNormBackward(const TypeCall& call) {
   return MaskedTypes(call.arg(9), input.dtype, {input.shape, {c}, {c}});
 }
 
+// How a normalization's backward sees its operands: x and grad_out viewed
+// as `shape`, each statistic normalizing the `count` elements of `reduce`
+// (its mean and rstd viewed as `stat_shape`), the weight viewed as
+// `weight_shape`.
+struct NormView {
+  Dims shape;
+  Dims reduce;
+  Dims stat_shape;
+  Dims weight_shape;
+  int64_t count;
+};
+
+// Where a normalization backward's operands are among its arguments, and
+// its statistics as graph values (any shape holding v.stat_shape's values).
+// With fixed_stats (batch norm in eval), mean and rstd are constants.
+struct NormBackwardArgs {
+  int grad_out, input, weight, mask;
+  ValueId mean, rstd;
+  bool fixed_stats = false;
+};
+
+// The derivative of a normalization backward in training form:
+//   dx = rstd * P(w * dy), dw = sum(dy * xhat), db = sum(dy),
+// where xhat = (x - mean) * rstd and P(v) = v - mean(v) - xhat * mean(v *
+// xhat) per statistic, mean and rstd being functions of x (derivatives.yaml's
+// layer_norm_double_backward, batchnorm_double_backward); with fixed_stats,
+// P is the identity and the statistics do not move with x. Gradients
+// reaching mean and rstd do not exist: they are not differentiable.
+Grads NormDoubleBackward(DerivativeContext& c, const NormView& v, const NormBackwardArgs& a) {
+  GraphBuilder& b = c.b;
+  const std::vector<bool> mask = Mask(c.arg(a.mask));
+  const Argument dims = Argument::IntList(v.reduce);
+  const double inv_count = 1 / static_cast<double>(v.count);
+  auto mean = [&](ValueId t) { return b.MulScalar(SumKeepDim(b, t, dims), inv_count); };
+  ValueId x = b.Reshape(c.input(a.input), v.shape);
+  ValueId dy = b.Reshape(c.input(a.grad_out), v.shape);
+  ValueId rstd = b.Reshape(a.rstd, v.stat_shape);
+  ValueId xhat = b.Mul(b.Sub(x, b.Reshape(a.mean, v.stat_shape)), rstd);
+  const bool has_weight = !c.arg(a.weight).is_none();
+  ValueId w = has_weight ? b.Reshape(c.input(a.weight), v.weight_shape) : kNone;
+  auto weighted = [&](ValueId t) { return has_weight ? b.Mul(t, w) : t; };
+  auto project = [&](ValueId t) {
+    if (a.fixed_stats) return t;
+    return b.Sub(b.Sub(t, mean(t)), b.Mul(xhat, mean(b.Mul(t, xhat))));
+  };
+  auto accumulate = [&](ValueId& sum, ValueId t) { sum = sum == kNone ? t : b.Add(sum, t); };
+  // d_dy and d_w: the gradients of grad_out and weight; u: the gradient of
+  // xhat; s: of rstd where it scales dx directly.
+  ValueId d_dy = kNone, d_w = kNone, u = kNone, s = kNone;
+  if (mask[0] && c.has_grad(0)) {
+    ValueId ggi = b.Reshape(c.grad(0), v.shape);
+    ValueId p = b.Mul(rstd, project(ggi));
+    accumulate(d_dy, weighted(p));
+    if (has_weight) d_w = b.Mul(dy, p);
+    if (!a.fixed_stats) {
+      ValueId g = weighted(dy);
+      s = SumKeepDim(b, b.Mul(ggi, project(g)), dims);
+      accumulate(u, b.Neg(b.Mul(rstd, b.Add(b.Mul(ggi, mean(b.Mul(g, xhat))),
+                                            b.Mul(g, mean(b.Mul(ggi, xhat)))))));
+    }
+  }
+  if (mask[1] && c.has_grad(1)) {
+    ValueId ggw = b.Reshape(c.grad(1), v.weight_shape);
+    accumulate(d_dy, b.Mul(ggw, xhat));
+    accumulate(u, b.Mul(ggw, dy));
+  }
+  if (mask[2] && c.has_grad(2)) {
+    accumulate(d_dy, b.Expand(b.Reshape(c.grad(2), v.weight_shape), v.shape));
+  }
+  const Dims x_shape = b.type(c.input(a.input)).shape;
+  Grads grads;
+  if (c.needs_grad(a.input) && u != kNone) {
+    ValueId dx = b.Mul(rstd, project(u));
+    if (s != kNone) {
+      dx = b.Sub(dx, b.Mul(b.MulScalar(b.Mul(rstd, rstd), inv_count), b.Mul(xhat, s)));
+    }
+    grads.push_back({a.input, b.Reshape(dx, x_shape)});
+  }
+  if (c.needs_grad(a.grad_out) && d_dy != kNone) {
+    grads.push_back({a.grad_out, b.Reshape(d_dy, x_shape)});
+  }
+  if (has_weight && c.needs_grad(a.weight) && d_w != kNone) {
+    grads.push_back({a.weight, b.Reshape(b.SumToShape(d_w, v.weight_shape),
+                                         b.type(c.input(a.weight)).shape)});
+  }
+  return grads;
+}
+
 void DefineNormalization(OpRegistry& r) {
   OpDefiner(r,
             "native_layer_norm(Tensor input, SymInt[] normalized_shape, "
@@ -798,7 +886,6 @@ void DefineNormalization(OpRegistry& r) {
                               {0, 2, 3});
       });
 
-  // No derivative (PyTorch's layer_norm_double_backward is not written here).
   OpDefiner(r,
             "native_layer_norm_backward(Tensor grad_out, Tensor input, "
             "SymInt[] normalized_shape, Tensor mean, Tensor rstd, Tensor? weight, "
@@ -813,6 +900,16 @@ void DefineNormalization(OpRegistry& r) {
                                 NumElementsOf(call.Ints(2)), Optional(call, 5), grad_input,
                                 grad_weight, grad_bias);
             });
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        const Dims x = c.b.type(c.input(1)).shape, normalized = c.arg(2).AsIntList();
+        const size_t axis = x.size() - normalized.size();
+        NormView v{x, {}, x, normalized, NumElementsOf(normalized)};
+        for (size_t d = axis; d < x.size(); ++d) {
+          v.reduce.push_back(static_cast<int64_t>(d));
+          v.stat_shape[d] = 1;
+        }
+        return NormDoubleBackward(c, v, {0, 1, 5, 7, c.input(3), c.input(4)});
       });
 
   OpDefiner(r,
@@ -842,7 +939,6 @@ void DefineNormalization(OpRegistry& r) {
                               {0, 1, 2});
       });
 
-  // No derivative (PyTorch's batchnorm_double_backward is not written here).
   OpDefiner(r,
             "native_batch_norm_backward(Tensor grad_out, Tensor input, "
             "Tensor? weight, Tensor? running_mean, Tensor? running_var, "
@@ -866,6 +962,20 @@ void DefineNormalization(OpRegistry& r) {
               BatchNormBackward(call.tensor(0), call.tensor(1), Optional(call, 2), mean, invstd,
                                 training, grad_input, grad_weight, grad_bias);
             });
+      })
+      .Derivative([](DerivativeContext& c) -> Grads {
+        const Dims x = c.b.type(c.input(1)).shape;
+        NormView v{x, {0}, Dims(x.size(), 1), {}, NumElementsOf(x) / x[1]};
+        for (size_t d = 2; d < x.size(); ++d) v.reduce.push_back(static_cast<int64_t>(d));
+        v.stat_shape[1] = x[1];
+        v.weight_shape = v.stat_shape;
+        if (c.arg(7).AsBool()) {
+          return NormDoubleBackward(c, v, {0, 1, 2, 9, c.input(5), c.input(6)});
+        }
+        // Eval: the running statistics, fixed.
+        ValueId var = c.b.AddScalar(c.input(4), c.arg(8).AsFloat());
+        ValueId invstd = c.b.Op("aten.rsqrt.default", {V::V(var)});
+        return NormDoubleBackward(c, v, {0, 1, 2, 9, c.input(3), invstd, /*fixed_stats=*/true});
       });
 }
 
@@ -1734,8 +1844,6 @@ void DefineGroupNorm(OpRegistry& r) {
       })
       .Decompose(DecomposeGroupNorm);
 
-  // No derivative (PyTorch's double backward of group norm is not written
-  // here).
   OpDefiner(r,
             "native_group_norm_backward(Tensor grad_out, Tensor input, Tensor mean, Tensor rstd, "
             "Tensor? weight, SymInt N, SymInt C, SymInt HxW, int group, bool[3] output_mask) "
@@ -1743,6 +1851,14 @@ void DefineGroupNorm(OpRegistry& r) {
             OpKind::kOther)
       .Infer(InferGroupNormBackward)
       .Kernel(GroupNormBackwardKernel)
+      .Derivative([](DerivativeContext& c) -> Grads {
+        const int64_t n = c.arg(5).AsInt(), channels = c.arg(6).AsInt(),
+                      hxw = c.arg(7).AsInt(), group = c.arg(8).AsInt();
+        const int64_t cpg = channels / group;
+        const NormView v{{n, group, cpg, hxw}, {2, 3}, {n, group, 1, 1}, {1, group, cpg, 1},
+                         cpg * hxw};
+        return NormDoubleBackward(c, v, {0, 1, 4, 9, c.input(2), c.input(3)});
+      })
       .Decompose(DecomposeGroupNormBackward);
 }
 

@@ -1442,5 +1442,118 @@ TEST(NnTest, UpsampleBilinear2d) {
   });
 }
 
+// Checks a norm's double backward on a graph running its forward node, then
+// its backward node on the forward's saved statistics, so that they move
+// with the input under finite differences. `forward_args` and
+// `backward_args` use X(i) for input i and X(kSaved + k) for the forward's
+// result k; the outputs are the backward's results the mask asks for.
+// Inputs from `first_no_grad` on do not require grad; values lie in [low,
+// high).
+constexpr int kSaved = 100;
+
+absl::Status CheckNormDoubleBackward(const std::string& forward_op, const std::string& backward_op,
+                                     const std::vector<TensorType>& inputs,
+                                     const std::vector<Argument>& forward_args,
+                                     const std::vector<Argument>& backward_args,
+                                     const std::string& label, size_t first_no_grad = 100,
+                                     double low = -2, double high = 2) {
+  ir::Graph g;
+  GraphBuilder b(g);
+  std::vector<ir::ValueId> values;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    values.push_back(g.AddInput("x" + std::to_string(i), inputs[i], i < first_no_grad));
+  }
+  std::vector<ir::ValueId> saved;
+  auto resolve = [&](std::vector<Argument> args) {
+    for (Argument& a : args) {
+      if (!a.is_value()) continue;
+      const int i = a.AsValue();
+      a = Argument::Value(i >= kSaved ? saved.at(i - kSaved) : values.at(i));
+    }
+    return args;
+  };
+  saved = b.MultiOp(forward_op, resolve(forward_args));
+  std::vector<ir::ValueId> grads = b.MultiOp(backward_op, resolve(backward_args));
+  if (!b.ok()) return b.status();
+  std::vector<ir::ValueId> outputs;
+  for (size_t k = 0; k < grads.size(); ++k) {
+    if (backward_args.back().AsList()[k].AsBool()) outputs.push_back(grads[k]);
+  }
+  g.SetOutputs(outputs);
+  return CheckGraphGradients(g, label, low, high);
+}
+
+Argument Mask3(bool a, bool b, bool c) { return Argument::List({B(a), B(b), B(c)}); }
+
+TEST(NnTest, LayerNormDoubleBackward) {
+  auto check = [](const std::string& note, TensorType x, Dims normalized, bool weight,
+                  Argument mask) {
+    std::vector<TensorType> inputs = {x, T(kF64, x.shape)};
+    Argument w = None();
+    if (weight) {
+      inputs.push_back(T(kF64, normalized));
+      w = X(2);
+    }
+    absl::Status status = CheckNormDoubleBackward(
+        "aten.native_layer_norm.default", "aten.native_layer_norm_backward.default", inputs,
+        {X(0), L(normalized), w, None(), F(1e-5)},
+        {X(1), X(0), L(normalized), X(kSaved + 1), X(kSaved + 2), w, None(), mask},
+        "layer norm double backward, " + note);
+    EXPECT_TRUE(status.ok()) << status;
+  };
+  check("all results", T(kF64, {3, 4}), {4}, true, Mask3(true, true, true));
+  check("non-contiguous, two normalized dims", Transposed(kF64, {2, 3, 4}), {3, 4}, true,
+        Mask3(true, true, false));
+  check("no weight", T(kF64, {2, 5}), {5}, false, Mask3(true, false, false));
+  check("weight and bias gradients only", T(kF64, {2, 2, 3}), {3}, true, Mask3(false, true, true));
+}
+
+TEST(NnTest, BatchNormDoubleBackward) {
+  // Inputs: x, grad_out, weight, then (eval) running mean and var.
+  auto check = [](const std::string& note, TensorType x, bool weight, bool training,
+                  Argument mask) {
+    const int64_t c = x.shape[1];
+    std::vector<TensorType> inputs = {x, T(kF64, x.shape), T(kF64, {c})};
+    const Argument w = weight ? X(2) : None();
+    Argument running_mean = None(), running_var = None();
+    if (!training) {
+      inputs.push_back(T(kF64, {c}));
+      inputs.push_back(T(kF64, {c}));
+      running_mean = X(3);
+      running_var = X(4);
+    }
+    absl::Status status = CheckNormDoubleBackward(
+        "aten.native_batch_norm.default", "aten.native_batch_norm_backward.default", inputs,
+        {X(0), w, None(), running_mean, running_var, B(training), F(0.1), F(1e-5)},
+        {X(1), X(0), w, running_mean, running_var, X(kSaved + 1), X(kSaved + 2), B(training),
+         F(1e-5), mask},
+        "batch norm double backward, " + note, /*first_no_grad=*/3, training ? -2 : 0.5, 2);
+    EXPECT_TRUE(status.ok()) << status;
+  };
+  check("training", T(kF64, {3, 2, 2}), true, true, Mask3(true, true, true));
+  check("training, non-contiguous 4-d", Transposed(kF64, {2, 2, 2, 3}), true, true,
+        Mask3(true, true, false));
+  check("training, no weight", T(kF64, {4, 3}), false, true, Mask3(true, false, false));
+  check("eval", T(kF64, {3, 2, 2}), true, false, Mask3(true, true, true));
+}
+
+TEST(NnTest, GroupNormDoubleBackward) {
+  auto check = [](const std::string& note, TensorType x, int64_t group, bool weight,
+                  Argument mask) {
+    const int64_t n = x.shape[0], c = x.shape[1], hxw = x.NumElements() / (n * c);
+    std::vector<TensorType> inputs = {x, T(kF64, x.shape), T(kF64, {c})};
+    const Argument w = weight ? X(2) : None();
+    absl::Status status = CheckNormDoubleBackward(
+        "aten.native_group_norm.default", "aten.native_group_norm_backward.default", inputs,
+        {X(0), w, None(), I(n), I(c), I(hxw), I(group), F(1e-5)},
+        {X(1), X(0), X(kSaved + 1), X(kSaved + 2), w, I(n), I(c), I(hxw), I(group), mask},
+        "group norm double backward, " + note, /*first_no_grad=*/weight ? 3 : 2);
+    EXPECT_TRUE(status.ok()) << status;
+  };
+  check("all results", T(kF64, {2, 4, 3}), 2, true, Mask3(true, true, true));
+  check("non-contiguous 4-d", Transposed(kF64, {2, 6, 2, 3}), 3, true, Mask3(true, true, false));
+  check("no weight", T(kF64, {2, 4, 2}), 2, false, Mask3(true, false, true));
+}
+
 }  // namespace
 }  // namespace aotd::ops::testing
