@@ -2110,17 +2110,18 @@ struct LinearTaps {
   std::vector<double> lambda0, lambda1;
 };
 
+// v rounded to float when `single`.
+double RoundIf(bool single, double v) {
+  return single ? static_cast<double>(static_cast<float>(v)) : v;
+}
+
 // ATen's area_pixel_compute_scale: (in - 1) / (out - 1) with align_corners
 // (0 for one output), else 1 / scale_factor if given (and positive), else
 // in / out; in the kernel's precision, float for float32.
 double LinearScale(const Upsample2d& g, int d, bool align_corners, bool single) {
-  auto round = [single](double v) { return single ? static_cast<double>(static_cast<float>(v)) : v; };
-  if (align_corners) {
-    return g.out[d] > 1 ? round(static_cast<double>(g.in[d] - 1) / static_cast<double>(g.out[d] - 1))
-                        : 0;
-  }
-  return g.scales[d] > 0 ? round(1.0 / g.scales[d])
-                         : round(static_cast<double>(g.in[d]) / static_cast<double>(g.out[d]));
+  const double in = static_cast<double>(g.in[d]), out = static_cast<double>(g.out[d]);
+  if (align_corners) return g.out[d] > 1 ? RoundIf(single, (in - 1) / (out - 1)) : 0;
+  return RoundIf(single, g.scales[d] > 0 ? 1.0 / g.scales[d] : in / out);
 }
 
 // ATen's compute_source_index_and_lambda, each operation rounded to float
@@ -2129,7 +2130,7 @@ double LinearScale(const Upsample2d& g, int d, bool align_corners, bool single) 
 // index within the input, lambda1 the fraction clamped to [0, 1]. Equal
 // sizes copy.
 LinearTaps LinearTapsOf(const Upsample2d& g, int d, bool align_corners, bool single) {
-  auto round = [single](double v) { return single ? static_cast<double>(static_cast<float>(v)) : v; };
+  auto round = [single](double v) { return RoundIf(single, v); };
   const double scale = LinearScale(g, d, align_corners, single);
   LinearTaps t;
   for (int64_t o = 0; o < g.out[d]; ++o) {

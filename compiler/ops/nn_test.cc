@@ -1399,20 +1399,23 @@ TEST(NnTest, UpsampleBilinear2d) {
   EXPECT_THAT(error(T(DType::kUInt8, {2, 3, 5, 7}), L({3, 3}), None()),
               HasSubstr("not implemented for uint8"));
   EXPECT_THAT(ErrorOf("aten.upsample_bilinear2d_backward.vec",
-                      {{T(kF32, {1, 1, 3, 4})}, {X(0), L({4, 5}), L({1, 1, 3, 4}), B(false), None()}}),
+                      {{T(kF32, {1, 1, 3, 4})},
+                       {X(0), L({4, 5}), L({1, 1, 3, 4}), B(false), None()}}),
               HasSubstr("output.size(2) = 4 but got grad_output.size(2) = 3"));
 
   // PyTorch 1.13's values for x = arange(12)^2 / 7 as [1, 1, 3, 4], float32.
   std::vector<double> squares;
   for (int i = 0; i < 12; ++i) squares.push_back(i * i / 7.0);
   HostTensor x = Values(kF32, {1, 1, 3, 4}, squares);
-  ExpectValues(EvaluateOne("aten.upsample_bilinear2d.vec", {x}, {X(0), L({4, 5}), B(false), None()}),
+  ExpectValues(EvaluateOne("aten.upsample_bilinear2d.vec", {x},
+                           {X(0), L({4, 5}), B(false), None()}),
                {1, 1, 4, 5},
                {0.0, 0.100000009, 0.357142866, 0.785714328, 1.28571427, 1.42857146, 2.02857137,
                 2.85714293, 3.85714269, 4.85714293, 4.85714293, 6.05714273, 7.5714283, 9.25714302,
                 10.8571434, 9.14285755, 10.8428574, 12.9285717, 15.1857147, 17.2857151},
                1e-5);
-  ExpectValues(EvaluateOne("aten.upsample_bilinear2d.vec", {x}, {X(0), L({4, 5}), B(true), None()}),
+  ExpectValues(EvaluateOne("aten.upsample_bilinear2d.vec", {x},
+                           {X(0), L({4, 5}), B(true), None()}),
                {1, 1, 4, 5},
                {0.0, 0.107142866, 0.357142866, 0.75, 1.28571427, 1.52380967, 2.2023809,
                 3.02380967, 3.98809528, 5.09523821, 4.57142925, 5.82142878, 7.21428585, 8.75,
@@ -1423,7 +1426,8 @@ TEST(NnTest, UpsampleBilinear2d) {
                {1, 1, 1, 2}, {0.87414968, 1.80612242}, 1e-5);
   std::vector<double> ramp;
   for (int i = 0; i < 45; ++i) ramp.push_back(i);
-  ExpectValues(EvaluateOne("aten.upsample_bilinear2d_backward.vec", {Values(kF32, {1, 1, 5, 9}, ramp)},
+  ExpectValues(EvaluateOne("aten.upsample_bilinear2d_backward.vec",
+                           {Values(kF32, {1, 1, 5, 9}, ramp)},
                            {X(0), None(), L({1, 1, 3, 4}), B(false), scales}),
                {1, 1, 3, 4},
                {16.5217361, 25.9200764, 33.7691765, 37.8772316, 77.2129135, 90.2973251,
@@ -1433,8 +1437,10 @@ TEST(NnTest, UpsampleBilinear2d) {
   ExpectGradients({
       {"aten.upsample_bilinear2d.vec",
        {{Transposed(kF64, {2, 2, 3, 4})}, {X(0), None(), B(false), scales}}},
-      {"aten.upsample_bilinear2d.vec", {{T(kF64, {1, 2, 5, 3})}, {X(0), L({3, 7}), B(true), None()}}},
-      {"aten.upsample_bilinear2d.vec", {{T(kF64, {1, 1, 4, 3})}, {X(0), L({4, 5}), B(false), None()}}},
+      {"aten.upsample_bilinear2d.vec",
+       {{T(kF64, {1, 2, 5, 3})}, {X(0), L({3, 7}), B(true), None()}}},
+      {"aten.upsample_bilinear2d.vec",
+       {{T(kF64, {1, 1, 4, 3})}, {X(0), L({4, 5}), B(false), None()}}},
       {"aten.upsample_bilinear2d_backward.vec",
        {{T(kF64, {2, 2, 5, 9})}, {X(0), None(), L({2, 2, 3, 4}), B(false), scales}}},
       {"aten.upsample_bilinear2d_backward.vec",

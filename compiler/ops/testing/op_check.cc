@@ -235,9 +235,10 @@ absl::Status CheckGraphGradients(const ir::Graph& forward, absl::string_view lab
       double numeric = (up - down) / (2 * kEps);
       double a = analytic.data[i];
       if (!(std::fabs(a - numeric) <= kAtol + kRtol * std::fabs(numeric))) {
-        return absl::InternalError(absl::StrCat(
-            label, ": gradient of input ", input, " element ", i, " is ", a,
-            ", finite differences give ", numeric, "\njoint graph:\n", ir::PrintGraph(joint.graph)));
+        return absl::InternalError(absl::StrCat(label, ": gradient of input ", input, " element ",
+                                                i, " is ", a, ", finite differences give ",
+                                                numeric, "\njoint graph:\n",
+                                                ir::PrintGraph(joint.graph)));
       }
     }
   }
