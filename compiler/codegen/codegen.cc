@@ -301,49 +301,70 @@ class ProgramEmitter {
       }
     }
     for (ValueId v : g_.outputs()) last_use[base_[v]] = static_cast<int>(g_.nodes().size());
-    // Offsets below `reusable` are in the arena (its saved tensors hold
-    // their regions until their last read), the rest in the workspace. A
-    // buffer lies wholly in one of the two.
+    // Offsets below the arena's size are in the arena, the rest in the
+    // workspace; a buffer lies wholly in one of the two. A saved tensor holds
+    // its region from the node that writes it to the end (forward), or from
+    // the start to its last read (backward).
     struct Block {
       int64_t start, end;
-      int free_after;
+      int used_from, free_after;
       ValueId owner;
     };
     std::vector<Block> live;
-    const int64_t reusable = arena_.owned ? arena_.bytes : 0;
+    const int64_t reusable = arena_.bytes;
     for (const ir::Input& in : g_.inputs()) {
       int64_t at = InputArenaOffset(g_.value(in.value).index);
-      if (at >= 0) live.push_back({at, at + BlockBytes(g_.type(in.value)), last_use[in.value], in.value});
+      if (at >= 0) live.push_back({at, at + BlockBytes(g_.type(in.value)), -1, last_use[in.value], in.value});
+    }
+    for (size_t j = 0; j < g_.outputs().size() && !arena_.owned && !arena_.offsets.empty(); ++j) {
+      if (arena_.offsets[j] < 0) continue;
+      // Written by its node when computed in place, else copied at the end.
+      int written = num_nodes;
+      for (ValueId v : {g_.outputs()[j], base_[g_.outputs()[j]]}) {
+        if (out_slot_[v] == static_cast<int>(j) && place_[v] == Place::kBuffer) written = g_.value(v).node;
+      }
+      const ir::TensorType t = ProgramOutputType(g_, static_cast<int>(j), layout_);
+      live.push_back({arena_.offsets[j], arena_.offsets[j] + BlockBytes(t), written, num_nodes, -1});
     }
     ws_offset_.assign(n_, -1);
     for (size_t i = 0; i < g_.nodes().size(); ++i) {
       for (ValueId v : g_.node(i).outputs) {
         if (place_[v] != Place::kBuffer || out_slot_[v] >= 0) continue;
         int64_t bytes = BlockBytes(g_.type(v));
+        // Live from its node (which writes it, even if nothing reads it).
+        const int last = std::max(static_cast<int>(i), last_use[v]);
         live.erase(std::remove_if(live.begin(), live.end(),
                                   [&](const Block& b) { return b.free_after < static_cast<int>(i); }),
                    live.end());
-        // A loop root takes over the block of an operand its loop overwrites.
+        // A loop root takes over the block of an operand its loop overwrites
+        // (if no saved tensor is written there while v is live).
         auto taken = std::find_if(live.begin(), live.end(), [&](const Block& b) {
-          return b.end - b.start >= bytes && CanOverwrite(v, b.owner, last_use);
+          if (b.owner < 0 || b.end - b.start < bytes || !CanOverwrite(v, b.owner, last_use)) {
+            return false;
+          }
+          return std::none_of(live.begin(), live.end(), [&](const Block& later) {
+            return later.used_from > static_cast<int>(i) && later.used_from <= last &&
+                   later.start < b.end && b.start < later.end;
+          });
         });
         if (taken != live.end()) {
           ws_offset_[v] = taken->start;
           taken->owner = v;
-          taken->free_after = last_use[v];
+          taken->free_after = last;
           continue;
         }
         std::sort(live.begin(), live.end(), [](const Block& a, const Block& b) { return a.start < b.start; });
         auto straddles = [&](int64_t at) { return at < reusable && at + bytes > reusable; };
         int64_t at = 0;
         for (const Block& b : live) {
+          if (b.used_from > last) continue;  // Written after v's last read.
           if (straddles(at)) at = reusable;
           if (at + bytes <= b.start) break;
           at = std::max(at, b.end);
         }
         if (straddles(at)) at = reusable;
         ws_offset_[v] = at;
-        live.push_back({at, at + bytes, last_use[v], v});
+        live.push_back({at, at + bytes, static_cast<int>(i), last, v});
         workspace_bytes_ = std::max(workspace_bytes_, at + bytes - reusable);
       }
     }
@@ -411,9 +432,8 @@ class ProgramEmitter {
 
   // Where the workspace buffer of `v` is.
   std::string BufferAddress(ValueId v) const {
-    const int64_t reusable = arena_.owned ? arena_.bytes : 0;
-    if (ws_offset_[v] < reusable) return absl::StrCat("arena + ", ws_offset_[v]);
-    return absl::StrCat("ws + ", ws_offset_[v] - reusable);
+    if (ws_offset_[v] < arena_.bytes) return absl::StrCat("arena + ", ws_offset_[v]);
+    return absl::StrCat("ws + ", ws_offset_[v] - arena_.bytes);
   }
 
   std::string Ptr(ValueId v) const { return absl::StrCat("v", v); }
