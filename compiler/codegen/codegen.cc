@@ -36,9 +36,10 @@ int64_t BlockBytes(const ir::TensorType& t) {
 // How a program reaches the saved arena. The forward writes it: `offsets`
 // holds, per program output, its byte offset in the arena or -1 (a caller's
 // buffer, `out[k]` counting only those), and the arena is the `out` pointer
-// after them. The backward owns it: `offsets` holds, per program input, its
-// offset or -1, the arena is `in[0]` and the other inputs follow in order;
-// a saved tensor's region serves as workspace after its last read.
+// after them; a region holds buffers until its saved tensor is written. The
+// backward owns it: `offsets` holds, per program input, its offset or -1,
+// the arena is `in[0]` and the other inputs follow in order; a region holds
+// buffers after its saved tensor's last read.
 struct ArenaBinding {
   bool owned = false;  // The backward's.
   std::vector<int64_t> offsets;

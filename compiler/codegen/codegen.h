@@ -6,8 +6,8 @@
 // once by a pointwise op or a reduction is computed inline, never stored);
 // reductions fuse with their pointwise producers; views are folded into
 // indexing (no copies); everything else is a call into the runtime kernel
-// library. Intermediate buffers live in one workspace per call, placed by
-// liveness so memory is reused. Loops are OpenMP-parallel over the outer
+// library. Intermediate buffers live in one workspace per call and in the
+// unused regions of the saved arena, placed by liveness so memory is reused. Loops are OpenMP-parallel over the outer
 // dimension and SIMD over the inner one; transcendental math vectorizes
 // through vector-ABI functions (libmvec and SLEEF), keeping IEEE inf/NaN
 // semantics.
@@ -58,8 +58,9 @@ SavedArena PlanSavedArena(const ir::Graph& forward, int first_saved,
 // write-backs, then the saved tensors of `arena` that it computes; the
 // backward's inputs are all saved tensors, in `arena`'s order, then the
 // tangents. Each program's workspace is one allocation per call, its
-// buffers placed by liveness; the backward also places buffers in the arena
-// regions of saved tensors it has finished reading. UNIMPLEMENTED naming the
+// buffers placed by liveness; buffers also go to arena regions whose saved
+// tensor the forward has not written yet or the backward has finished
+// reading. UNIMPLEMENTED naming the
 // op for an op or dtype the code generator does not handle yet.
 absl::StatusOr<std::string> EmitTranslationUnit(const ir::Graph& forward,
                                                 const ir::Graph& backward,
