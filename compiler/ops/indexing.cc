@@ -515,6 +515,21 @@ absl::StatusOr<IndexPlan> PlanIndex(absl::string_view op, const TensorType& self
   return plan;
 }
 
+// The plan of a node's index list (a Tensor?[] argument) in the graph `b`
+// builds.
+absl::StatusOr<IndexPlan> PlanIndexList(GraphBuilder& b, absl::string_view op,
+                                        const TensorType& self, const Argument& list) {
+  std::vector<TensorType> types;
+  for (const Argument& a : list.AsList()) {
+    types.push_back(a.is_value() ? b.type(a.AsValue()) : TensorType());
+  }
+  std::vector<const TensorType*> items;
+  for (size_t k = 0; k < types.size(); ++k) {
+    items.push_back(list.AsList()[k].is_value() ? &types[k] : nullptr);
+  }
+  return PlanIndex(op, self, items);
+}
+
 // The plan of a call's index list (argument `arg`).
 template <typename T>
 std::vector<const TensorType*> IndexTypes(const Call<T>& call, int arg,
@@ -708,15 +723,7 @@ void DefineAdvancedIndexing(OpRegistry& r) {
       .Decompose([](GraphBuilder& b, const ir::Node& node) -> std::vector<ValueId> {
         ValueId self_v = node.args[0].AsValue();
         const TensorType self = b.type(self_v);
-        std::vector<TensorType> types;
-        std::vector<const TensorType*> items;
-        for (const Argument& a : node.args[1].AsList()) {
-          types.push_back(a.is_value() ? b.type(a.AsValue()) : TensorType());
-        }
-        for (size_t k = 0; k < types.size(); ++k) {
-          items.push_back(node.args[1].AsList()[k].is_value() ? &types[k] : nullptr);
-        }
-        absl::StatusOr<IndexPlan> plan = PlanIndex("index", self, items);
+        absl::StatusOr<IndexPlan> plan = PlanIndexList(b, "index", self, node.args[1]);
         if (!plan.ok()) return {GraphBuilder::kNoValue};
         ValueId linear = LinearIndex(b, self, *plan, node.args[1].AsList());
         Blocked blocked = BlockIndexedDims(b, self_v, self, *plan);
@@ -803,19 +810,11 @@ void DefineAdvancedIndexing(OpRegistry& r) {
         }
         if (!c.needs_grad(2)) return grads;
         const TensorType self = b.type(c.input(0));
-        std::vector<TensorType> types;
-        std::vector<const TensorType*> items;
-        for (const Argument& a : c.arg(1).AsList()) {
-          types.push_back(a.is_value() ? b.type(a.AsValue()) : TensorType());
-        }
-        for (size_t k = 0; k < types.size(); ++k) {
-          items.push_back(c.arg(1).AsList()[k].is_value() ? &types[k] : nullptr);
-        }
-        absl::StatusOr<IndexPlan> plan = PlanIndex("index_put", self, items);
+        absl::StatusOr<IndexPlan> plan = PlanIndexList(b, "index_put", self, c.arg(1));
         if (!plan.ok()) return grads;
         ValueId g;
         if (plan->mask_item >= 0) {
-          const TensorType mask = types[plan->mask_item];
+          const TensorType mask = b.type(c.arg(1).AsList()[plan->mask_item].AsValue());
           ValueId m = MaskOverSelf(b, self, *plan, c.arg(1).AsList()[plan->mask_item].AsValue());
           ValueId zero = b.Op("aten.scalar_tensor.default", {Argument::Int(0)},
                               {{"dtype", Argument::DTypeArg(b.type(c.grad(0)).dtype)}});
@@ -837,21 +836,14 @@ void DefineAdvancedIndexing(OpRegistry& r) {
         ValueId values = node.args[2].AsValue();
         const bool accumulate = node.args[3].AsBool();
         const TensorType self = b.type(self_v);
-        std::vector<TensorType> types;
-        std::vector<const TensorType*> items;
-        for (const Argument& a : node.args[1].AsList()) {
-          types.push_back(a.is_value() ? b.type(a.AsValue()) : TensorType());
-        }
-        for (size_t k = 0; k < types.size(); ++k) {
-          items.push_back(node.args[1].AsList()[k].is_value() ? &types[k] : nullptr);
-        }
-        absl::StatusOr<IndexPlan> plan = PlanIndex("index_put", self, items);
+        absl::StatusOr<IndexPlan> plan = PlanIndexList(b, "index_put", self, node.args[1]);
         if (!plan.ok()) return {GraphBuilder::kNoValue};
         if (plan->mask_item >= 0) {
           // A masked write: where() over self (or adding where() for an
           // accumulation).
           ValueId m = MaskOverSelf(b, self, *plan, node.args[1].AsList()[plan->mask_item].AsValue());
-          ValueId v = MaskValuesOverSelf(b, self, types[plan->mask_item], *plan, values);
+          ValueId v = MaskValuesOverSelf(
+              b, self, b.type(node.args[1].AsList()[plan->mask_item].AsValue()), *plan, values);
           if (!accumulate) return {b.Op("aten.where.self", {V::V(m), V::V(v), V::V(self_v)})};
           ValueId zero = b.Op("aten.scalar_tensor.default", {Argument::Int(0)},
                               {{"dtype", Argument::DTypeArg(self.dtype)}});
