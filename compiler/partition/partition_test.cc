@@ -71,7 +71,9 @@ TEST(PartitionTest, TranscendentalResultsAreSavedWhenRecomputingCostsMore) {
   std::sort(saved.begin(), saved.end());
   EXPECT_EQ(saved, std::vector<std::string>({"a", "b", "x"}));
   for (const SavedValue& s : p.report.saved) {
-    if (s.name != "x") EXPECT_NE(s.reason.find("transcendental"), std::string::npos) << s.reason;
+    if (s.name != "x") {
+      EXPECT_NE(s.reason.find("transcendental"), std::string::npos) << s.reason;
+    }
   }
   EXPECT_LE(p.report.saved_new_storage_bytes,
             PartitionOrDie(t, Strategy::kDefault).report.saved_new_storage_bytes);
