@@ -112,20 +112,6 @@ std::vector<int> IndexList(const google::protobuf::RepeatedField<int32_t>& indic
   return std::vector<int>(indices.begin(), indices.end());
 }
 
-// Bytes of the saved tensors the forward computes (saved inputs are the
-// caller's own tensors, kept, not copied).
-int64_t SavedActivationBytes(const proto::Artifact& artifact) {
-  int64_t bytes = 0;
-  for (int k = 0; k < artifact.saved_size(); ++k) {
-    if (k < artifact.saved_inputs_size() && artifact.saved_inputs(k) >= 0) continue;
-    const proto::TensorMeta& meta = artifact.saved(k).meta();
-    int64_t elements = 1;
-    for (int64_t n : meta.shape()) elements *= n;
-    bytes += elements * ItemSize(meta.dtype());
-  }
-  return bytes;
-}
-
 std::unique_ptr<Client> MakeClient(const std::string& address, const std::string& cache_namespace,
                                    const std::string& target, double deadline_seconds,
                                    int max_attempts, const std::string& tls_ca_file,
@@ -180,7 +166,7 @@ PYBIND11_MODULE(_native, m) {
       .def_property_readonly("tangent_outputs", [](const LoadedArtifact& a) { return IndexList(a.artifact().tangent_outputs()); })
       .def_property_readonly("grad_inputs", [](const LoadedArtifact& a) { return IndexList(a.artifact().grad_inputs()); })
       .def_property_readonly("write_back_inputs", [](const LoadedArtifact& a) { return IndexList(a.artifact().write_back_inputs()); })
-      .def_property_readonly("saved_activation_bytes", [](const LoadedArtifact& a) { return SavedActivationBytes(a.artifact()); })
+      .def_property_readonly("saved_arena_bytes", [](const LoadedArtifact& a) { return a.artifact().saved_arena_bytes(); })
       .def_property_readonly("key", [](const LoadedArtifact& a) { return a.artifact().key(); })
       .def_property_readonly("timings", [](const LoadedArtifact& a) {
         py::dict timings;

@@ -21,6 +21,7 @@ def test_specs_describe_the_graph(artifact):
         ("float32", [2, 3]), ("float32", [2, 3])]
     assert artifact.grad_inputs == [0] and artifact.tangent_outputs == [0]
     assert len(artifact.key) == 64
+    assert artifact.saved_arena_bytes == 0  # The backward reads only b, an input.
 
 
 def test_forward_and_backward_share_memory_with_torch(artifact):
