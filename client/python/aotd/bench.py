@@ -129,7 +129,6 @@ def _time_alternating(steps, min_samples, min_seconds):
 
 
 def bench(folder, args):
-    import torch
     from aotd import compiled as compiled_module
     loaded, inputs, tangents = _prepare(folder)
     namespace = f"bench-{uuid.uuid4().hex[:12]}"

@@ -74,13 +74,13 @@ def capture(fn, labelled_inputs):
         return flat
 
     module = make_fx(flat_fn)(*[_copy(t) for t in originals])
-    constants, constant_values = _lift_constants(module, labels, originals)
+    constants, constant_values = _lift_constants(module, originals)
     values = _record_values(module, [_copy(t) for t in originals])
     graph = _to_proto(module.graph, labels, originals, constants, constant_values, values)
     return Captured(graph, constant_values, spec_box[-1])
 
 
-def _lift_constants(module, labels, originals):
+def _lift_constants(module, originals):
     """The graph's tensor constants (get_attr nodes) and their values. A
     constant that is one of the inputs (a module that keeps its own
     references to its parameters, as RNNs do) is replaced by that input; a
