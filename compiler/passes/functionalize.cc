@@ -200,16 +200,13 @@ class Functionalizer {
       const ir::Value& b = forward_.value(mutated[i]);
       return a.node == b.node && a.index != b.index && SplitsIntoPieces(forward_.node(a.node).op);
     };
+    bool unseen = true;
     for (int n = current_ + 1; n < static_cast<int>(forward_.nodes().size()); ++n) {
       for (const Argument& arg : forward_.node(n).args) {
-        if (arg.is_value() && !safe(arg.AsValue())) return false;
-        if (arg.is_list()) {
-          for (const Argument& item : arg.AsList()) {
-            if (item.is_value() && !safe(item.AsValue())) return false;
-          }
-        }
+        ir::ForEachValue(arg, [&](ValueId v) { unseen = unseen && safe(v); });
       }
     }
+    if (!unseen) return false;
     for (ValueId v : forward_.outputs()) {
       if (!safe(v)) return false;
     }
