@@ -112,25 +112,6 @@ std::vector<int> IndexList(const google::protobuf::RepeatedField<int32_t>& indic
   return std::vector<int>(indices.begin(), indices.end());
 }
 
-std::unique_ptr<Client> MakeClient(const std::string& address, const std::string& cache_namespace,
-                                   const std::string& target, double deadline_seconds,
-                                   int max_attempts, const std::string& tls_ca_file,
-                                   const std::string& tls_cert_file,
-                                   const std::string& tls_key_file,
-                                   std::shared_ptr<Verifier> verifier) {
-  Client::Options options;
-  options.address = address;
-  options.cache_namespace = cache_namespace;
-  options.target = target;
-  options.deadline = absl::Seconds(deadline_seconds);
-  options.max_attempts = max_attempts;
-  options.tls_ca_file = tls_ca_file;
-  options.tls_cert_file = tls_cert_file;
-  options.tls_key_file = tls_key_file;
-  options.verifier = verifier.get();
-  return std::make_unique<Client>(std::move(options));
-}
-
 // A Client and the verifier it points at, alive together.
 struct PyClient {
   std::shared_ptr<Verifier> verifier;
@@ -213,10 +194,17 @@ PYBIND11_MODULE(_native, m) {
              if (!public_key_pem.empty()) {
                verifier = ValueOrRaise(Verifier::FromPublicKeyPem(public_key_pem));
              }
-             return PyClient{verifier,
-                             MakeClient(address, cache_namespace, target, deadline_seconds,
-                                        max_attempts, tls_ca_file, tls_cert_file, tls_key_file,
-                                        verifier)};
+             Client::Options options;
+             options.address = address;
+             options.cache_namespace = cache_namespace;
+             options.target = target;
+             options.deadline = absl::Seconds(deadline_seconds);
+             options.max_attempts = max_attempts;
+             options.tls_ca_file = tls_ca_file;
+             options.tls_cert_file = tls_cert_file;
+             options.tls_key_file = tls_key_file;
+             options.verifier = verifier.get();
+             return PyClient{verifier, std::make_unique<Client>(std::move(options))};
            }),
            py::arg("address"), py::arg("cache_namespace") = "", py::arg("target") = "",
            py::arg("deadline_seconds") = 300.0, py::arg("max_attempts") = 4,
