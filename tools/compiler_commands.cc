@@ -10,7 +10,7 @@
 #include "common/status_macros.h"
 #include "compiler/frontend/load.h"
 #include "compiler/ir/text.h"
-#include "compiler/ops/registry.h"
+#include "compiler/ops/core/registry.h"
 #include "compiler/partition/partition.h"
 #include "compiler/pipeline/compile.h"
 #include "compiler/pipeline/trace.h"

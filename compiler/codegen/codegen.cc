@@ -7,11 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
-#include "compiler/codegen/element.h"
 #include "compiler/codegen/prelude.h"
 #include "compiler/ir/rewrite.h"
-#include "compiler/ops/op_def.h"
-#include "compiler/ops/registry.h"
+#include "compiler/ops/core/lowering.h"
+#include "compiler/ops/core/op_def.h"
+#include "compiler/ops/core/registry.h"
 
 namespace aotd::codegen {
 namespace {
@@ -72,27 +72,19 @@ class ProgramEmitter {
  private:
   const ops::OpDef& Def(const ir::Node& node) { return *ops::OpRegistry::Global().Find(node.op); }
 
-  // A view of its (first) input: offsets and strides only.
-  static bool IsViewOp(const std::string& op) {
-    static const char* const kViews[] = {
-        "aten.view.default",      "aten._unsafe_view.default", "aten._reshape_alias.default",
-        "aten.t.default",         "aten.transpose.int",        "aten.permute.default",
-        "aten.expand.default",    "aten.squeeze.default",      "aten.squeeze.dim",
-        "aten.unsqueeze.default", "aten.select.int",           "aten.slice.Tensor",
-        "aten.split.Tensor",      "aten.split_with_sizes.default", "aten.alias.default",
-        "aten.detach.default",    "aten.as_strided.default"};
-    for (const char* v : kViews) {
-      if (op == v) return true;
-    }
-    return false;
+  const ops::Lowering& LoweringOf(const ir::Node& node) { return Def(node).lowering; }
+  bool IsElementwise(const ir::Node& node) {
+    return LoweringOf(node).kind == ops::Lowering::Kind::kElementwise && node.outputs.size() == 1;
+  }
+  bool IsReduction(const ir::Node& node) {
+    return LoweringOf(node).kind == ops::Lowering::Kind::kReduction;
   }
 
   absl::Status Classify() {
     place_.assign(n_, Place::kBuffer);
     offset_.assign(n_, 0);
-    base_.resize(n_);
+    base_ = ops::StorageBases(g_);
     users_.assign(n_, {});
-    for (size_t i = 0; i < n_; ++i) base_[i] = static_cast<ValueId>(i);
     for (size_t i = 0; i < g_.nodes().size(); ++i) {
       for (const ir::Argument& a : g_.node(i).args) {
         ir::ForEachValue(a, [&](ValueId v) { users_[v].push_back(static_cast<int>(i)); });
@@ -103,87 +95,43 @@ class ProgramEmitter {
     for (const ir::Input& in : g_.inputs()) place_[in.value] = Place::kInput;
 
     for (const ir::Node& node : g_.nodes()) {
-      for (ValueId v : node.outputs) RETURN_IF_ERROR(CType(g_.type(v).dtype).status());
+      for (ValueId v : node.outputs) RETURN_IF_ERROR(ops::CType(g_.type(v).dtype).status());
       const ValueId out = node.outputs[0];
-      if (IsViewOp(node.op) || (IsReshape(node.op) && ReshapeIsView(node))) {
+      if (ops::IsAliasingView(g_, node)) {
         ValueId src = node.args[0].AsValue();
         if (place_[src] == Place::kInline) place_[src] = Place::kBuffer;
         for (size_t k = 0; k < node.outputs.size(); ++k) {
           ValueId v = node.outputs[k];
           place_[v] = Place::kView;
-          base_[v] = base_[src];
-          offset_[v] = offset_[src] + ViewOffset(node, static_cast<int>(k));
+          offset_[v] = offset_[src] + ViewOffset(node, static_cast<int>(k), offset_[src]);
         }
         continue;
       }
-      if (HasElementLowering(node.op) && node.outputs.size() == 1) {
+      if (IsElementwise(node)) {
         // Inline when used once, by a loop that can compute it in place.
         bool single = users_[out].size() == 1 && output_uses[out] == 0;
         if (single) {
           const ir::Node& user = g_.node(users_[out][0]);
-          if (HasElementLowering(user.op) || IsReduction(user.op)) place_[out] = Place::kInline;
+          if (IsElementwise(user) || IsReduction(user)) place_[out] = Place::kInline;
         }
         continue;
       }
-      if (!IsReduction(node.op)) RETURN_IF_ERROR(CheckExtern(node));
+      if (!IsReduction(node)) RETURN_IF_ERROR(CheckKernel(node));
     }
     return absl::OkStatus();
   }
 
-  static bool IsReduction(const std::string& op) {
-    return op == "aten.sum.dim_IntList" || op == "aten.sum.default" || op == "aten.mean.dim" ||
-           op == "aten.mean.default" || op == "aten.amax.default" || op == "aten.amin.default";
+  // The storage offset (in elements) result `output` of a view adds to its
+  // input's, which is at `input_offset`.
+  int64_t ViewOffset(const ir::Node& node, int output, int64_t input_offset) {
+    const ops::ViewLowering& view = LoweringOf(node).view;
+    if (!view.offset) return 0;
+    return view.offset(ops::ViewCall{g_, node, output, input_offset});
   }
 
-  // reshape and flatten: views when the input's strides allow, else
-  // contiguous copies.
-  static bool IsReshape(const std::string& op) {
-    return op == "aten.reshape.default" || op == "aten.flatten.using_ints";
-  }
-
-  // Inference gives a reshape that cannot be a view contiguous strides; one
-  // with other strides is a view, and so is any reshape of a contiguous
-  // input.
-  bool ReshapeIsView(const ir::Node& node) const {
-    return !g_.type(node.outputs[0]).IsContiguous() ||
-           g_.type(node.args[0].AsValue()).IsContiguous();
-  }
-
-  // The storage offset (in elements) a view op adds to its input's.
-  int64_t ViewOffset(const ir::Node& node, int output) const {
-    const ir::TensorType& in = g_.type(node.args[0].AsValue());
-    auto dim_of = [&](int arg) {
-      int64_t d = node.args[arg].AsInt();
-      return d < 0 ? d + in.Rank() : d;
-    };
-    if (node.op == "aten.select.int") {
-      int64_t d = dim_of(1), index = node.args[2].AsInt();
-      if (index < 0) index += in.shape[d];
-      return index * in.strides[d];
-    }
-    if (node.op == "aten.slice.Tensor") {
-      int64_t d = dim_of(1), size = in.shape[d];
-      int64_t start = node.args[2].is_none() ? 0 : node.args[2].AsInt();
-      if (start < 0) start += size;
-      start = std::clamp<int64_t>(start, 0, size);
-      return start * in.strides[d];
-    }
-    if (node.op == "aten.split.Tensor" || node.op == "aten.split_with_sizes.default") {
-      int64_t d = dim_of(2);
-      int64_t before = 0;
-      for (int k = 0; k < output; ++k) before += g_.type(node.outputs[k]).shape[d];
-      return before * in.strides[d];
-    }
-    if (node.op == "aten.as_strided.default") {
-      return (node.args[3].is_none() ? 0 : node.args[3].AsInt()) - offset_[node.args[0].AsValue()];
-    }
-    return 0;
-  }
-
-  bool IsLoopRoot(ValueId v) const {
+  bool IsLoopRoot(ValueId v) {
     int node = g_.value(v).node;
-    return node >= 0 && place_[v] == Place::kBuffer && HasElementLowering(g_.node(node).op) &&
-           g_.node(node).outputs.size() == 1;
+    return node >= 0 && place_[v] == Place::kBuffer && IsElementwise(g_.node(node));
   }
 
   // Values of the inline tree behind `v` that are stored (the leaves).
@@ -438,7 +386,7 @@ class ProgramEmitter {
   }
 
   std::string Ptr(ValueId v) const { return absl::StrCat("v", v); }
-  std::string Ty(ValueId v) const { return CType(g_.type(v).dtype).value_or("double"); }
+  std::string Ty(ValueId v) const { return ops::CType(g_.type(v).dtype).value_or("double"); }
 
   // Declares the data pointer of a stored value (input, buffer or view).
   void Declare(ValueId v) {
@@ -481,16 +429,16 @@ class ProgramEmitter {
     }
     const ir::Node& node = g_.node(g_.value(v).node);
     const Dims& shape = g_.type(v).shape;
-    ElementCall call{g_, node, std::vector<std::string>(node.args.size()), index};
+    std::vector<std::string> operands(node.args.size());
     // Creation ops (zeros_like, new_full...) read only their tensors' types,
     // which need not broadcast to the result.
     const bool reads_operands = Def(node).kind != ops::OpKind::kCreation;
     for (size_t i = 0; i < node.args.size() && reads_operands; ++i) {
       if (!node.args[i].is_value()) continue;
       ValueId operand = node.args[i].AsValue();
-      ASSIGN_OR_RETURN(call.operands[i], Element(operand, Broadcast(index, shape, g_.type(operand).shape)));
+      ASSIGN_OR_RETURN(operands[i], Element(operand, Broadcast(index, shape, g_.type(operand).shape)));
     }
-    return LowerElement(call);
+    return Def(node).lowering.element(ops::ElementExpr(g_, node, std::move(operands), index));
   }
 
   // The index of an operand of shape `from` broadcast to `to`, given the
@@ -574,15 +522,15 @@ class ProgramEmitter {
     ValueId in = node.args[0].AsValue(), out = node.outputs[0];
     const ir::TensorType& it = g_.type(in);
     const ir::TensorType& ot = g_.type(out);
+    const ops::ReductionLowering& spec = LoweringOf(node).reduction;
     std::vector<int64_t> dims;
-    bool keepdim = false;
-    if (node.op == "aten.sum.dim_IntList" || node.op == "aten.mean.dim" ||
-        node.op == "aten.amax.default" || node.op == "aten.amin.default") {
-      if (!node.args[1].is_none()) {
-        for (int64_t d : node.args[1].AsIntList()) dims.push_back(d < 0 ? d + it.Rank() : d);
+    if (spec.dims_arg >= 0 && !node.args[spec.dims_arg].is_none()) {
+      for (int64_t d : node.args[spec.dims_arg].AsIntList()) {
+        dims.push_back(d < 0 ? d + std::max(it.Rank(), 1) : d);
       }
-      keepdim = node.args[2].AsBool();
     }
+    const bool keepdim = spec.keepdim_arg >= 0 && node.args[spec.keepdim_arg].AsBool();
+    if (it.Rank() == 0) dims.clear();  // Dim 0 and -1 of a 0-d tensor: the tensor itself.
     if (dims.empty()) {
       for (int d = 0; d < it.Rank(); ++d) dims.push_back(d);
     }
@@ -594,8 +542,9 @@ class ProgramEmitter {
       if (reduced[d]) count *= it.shape[d];
       else kept.push_back(it.shape[d]);
     }
-    bool is_max = node.op == "aten.amax.default", is_min = node.op == "aten.amin.default";
-    bool is_mean = node.op == "aten.mean.dim" || node.op == "aten.mean.default";
+    const bool is_max = spec.combine == ops::ReductionLowering::Combine::kMax;
+    const bool is_min = spec.combine == ops::ReductionLowering::Combine::kMin;
+    const bool is_mean = spec.mean;
     std::string acc_t = ir::IsFloatingPoint(ot.dtype) ? "double" : Ty(out);
     // A full reduction opens no loop: a block scopes its accumulator.
     if (kept.empty()) absl::StrAppend(&body_, "  {\n");
@@ -652,46 +601,17 @@ class ProgramEmitter {
     return absl::OkStatus();
   }
 
-  // The runtime kernel (compiler/codegen/runtime/kernels.h) computing an op
-  // that neither fuses nor folds: ATen's name without overload or leading
-  // underscore, with a few renamings.
-  static std::string ExternName(const std::string& op) {
-    if (IsReshape(op)) return "copy_strided";  // A reshape that copies.
-    if (op == "aten.prod.dim_int") return "prod_dim";
-    if (op == "aten.var.dim") return "var_dim";
-    size_t first = op.find('.'), second = op.find('.', first + 1);
-    std::string name = op.substr(first + 1, second - first - 1);
-    if (!name.empty() && name[0] == '_') name = name.substr(1);
-    return name;
+  // The runtime kernel computing a node that neither fuses nor aliases: the
+  // op's kernel, or the copy of a view op that cannot alias here. "" if none.
+  std::string KernelName(const ir::Node& node) {
+    const ops::Lowering& lowering = LoweringOf(node);
+    if (lowering.kind == ops::Lowering::Kind::kKernel) return lowering.kernel;
+    if (lowering.kind == ops::Lowering::Kind::kView) return lowering.view.copy_kernel;
+    return "";
   }
 
-  absl::Status CheckExtern(const ir::Node& node) const {
-    static const char* const kExterns[] = {
-        "aten.mm.default", "aten.bmm.default", "aten.addmm.default", "aten.convolution.default",
-        "aten.convolution_backward.default", "aten.max_pool2d_with_indices.default",
-        "aten.max_pool2d_with_indices_backward.default", "aten.avg_pool2d.default",
-        "aten.avg_pool2d_backward.default", "aten._adaptive_avg_pool2d.default",
-        "aten._adaptive_avg_pool2d_backward.default", "aten.native_layer_norm.default",
-        "aten.native_layer_norm_backward.default", "aten.native_batch_norm.default",
-        "aten.native_batch_norm_backward.default", "aten._softmax.default",
-        "aten._log_softmax.default", "aten._softmax_backward_data.default",
-        "aten._log_softmax_backward_data.default", "aten.nll_loss_forward.default",
-        "aten.nll_loss_backward.default", "aten.mse_loss.default", "aten.mse_loss_backward.default",
-        "aten.smooth_l1_loss.default", "aten.smooth_l1_loss_backward.default",
-        "aten.embedding.default", "aten.embedding_dense_backward.default", "aten.cat.default",
-        "aten.stack.default", "aten.tril.default", "aten.triu.default", "aten.var.correction",
-        "aten.var.dim", "aten.argmax.default", "aten.prod.default", "aten.prod.dim_int",
-        "aten.reshape.default", "aten.flatten.using_ints",
-        // Indexing (kernels_indexing.h).
-        "aten.gather.default", "aten.scatter_add.default", "aten.scatter.src",
-        "aten.scatter.value", "aten.index_select.default", "aten.index_add.default",
-        "aten.index_copy.default", "aten.cumsum.default", "aten.flip.default",
-        "aten.topk.default",
-        // Random and nn ops (kernels_nn.h).
-        "aten.bernoulli.p"};
-    bool known = false;
-    for (const char* op : kExterns) known = known || node.op == op;
-    if (!known) {
+  absl::Status CheckKernel(const ir::Node& node) {
+    if (KernelName(node).empty()) {
       return absl::UnimplementedError(
           absl::StrCat("code generation for ", node.op, " is not supported yet"));
     }
@@ -722,8 +642,9 @@ class ProgramEmitter {
   }
 
   // A call of the runtime kernel for `node`: arguments in schema order
-  // (calling convention in kernels.h), then the outputs.
-  absl::Status EmitExtern(const ir::Node& node) {
+  // (calling convention in kernels.h), then the outputs. The copy of a view
+  // passes only its input.
+  absl::Status EmitKernelCall(const ir::Node& node) {
     const ops::OpSchema& schema = Def(node).schema;
     std::string main_type = Ty(node.outputs[0]);
     for (const ir::Argument& a : node.args) {
@@ -735,8 +656,8 @@ class ProgramEmitter {
     std::vector<std::string> args;
     absl::StrAppend(&body_, "  {\n");
     const std::string tag = absl::StrCat("k", node.outputs[0]);
-    // A reshape that copies passes only its input.
-    for (size_t i = 0; i < node.args.size() && (!IsReshape(node.op) || i == 0); ++i) {
+    const bool view_copy = LoweringOf(node).kind == ops::Lowering::Kind::kView;
+    for (size_t i = 0; i < node.args.size() && (!view_copy || i == 0); ++i) {
       const ir::Argument& a = node.args[i];
       const ops::ArgType& type = schema.args[i].type;
       const std::string arg_tag = absl::StrCat(tag, "_a", i);
@@ -773,9 +694,9 @@ class ProgramEmitter {
         case ops::ArgType::Base::kScalar:
           if (type.optional) {
             args.push_back(a.is_none() ? "false, 0.0"
-                                       : absl::StrCat("true, ", Literal(a.AsFloat(), ir::DType::kFloat64)));
+                                       : absl::StrCat("true, ", ops::Literal(a.AsFloat(), ir::DType::kFloat64)));
           } else {
-            args.push_back(Literal(a.AsFloat(), ir::DType::kFloat64));
+            args.push_back(ops::Literal(a.AsFloat(), ir::DType::kFloat64));
           }
           break;
         case ops::ArgType::Base::kBool:
@@ -806,7 +727,7 @@ class ProgramEmitter {
       ValueId v = node.outputs[k];
       args.push_back(RefTo(v, false, absl::StrCat(tag, "_o", k)));
     }
-    absl::StrAppend(&body_, "    if (!aotd_ok([&] { return aotd_rt::", ExternName(node.op), "(",
+    absl::StrAppend(&body_, "    if (!aotd_ok([&] { return aotd_rt::", KernelName(node), "(",
                     absl::StrJoin(args, ", "), "); })) {\n");
     if (workspace_bytes_ > 0) absl::StrAppend(&body_, "      std::free(ws);\n");
     absl::StrAppend(&body_, "      return 2;\n    }\n  }\n");
@@ -857,10 +778,10 @@ class ProgramEmitter {
         continue;
       }
       if (place_[out] != Place::kBuffer) continue;
-      if (IsReduction(node.op)) {
+      if (IsReduction(node)) {
         RETURN_IF_ERROR(EmitReduction(node));
       } else {
-        RETURN_IF_ERROR(EmitExtern(node));
+        RETURN_IF_ERROR(EmitKernelCall(node));
       }
     }
     // Outputs not computed in place: copy them out contiguously.

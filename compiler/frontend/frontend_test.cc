@@ -1,7 +1,7 @@
 #include "compiler/frontend/load.h"
 #include "compiler/frontend/proto_convert.h"
 #include "compiler/ir/text.h"
-#include "compiler/ops/verify.h"
+#include "compiler/ops/core/verify.h"
 #include "gtest/gtest.h"
 #include "tests/workloads.h"
 

@@ -9,9 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "compiler/ir/verify.h"
-#include "compiler/ops/infer.h"
-#include "compiler/ops/registry.h"
-#include "compiler/ops/schema.h"
+#include "compiler/ops/core/infer.h"
+#include "compiler/ops/core/registry.h"
+#include "compiler/ops/core/schema.h"
 
 namespace aotd::frontend {
 namespace {

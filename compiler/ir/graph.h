@@ -52,6 +52,8 @@ struct TensorType {
 
 // Index of a value in Graph::values().
 using ValueId = int32_t;
+// The value of an absent tensor (no gradient, no result).
+inline constexpr ValueId kNoValue = -1;
 
 // One argument of a node: a literal, a tensor value, or a list of arguments.
 // Device, layout and memory-format arguments keep their ATen spelling

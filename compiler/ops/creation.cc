@@ -11,8 +11,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
-#include "compiler/ops/op_categories.h"
-#include "compiler/ops/op_util.h"
+#include "compiler/ops/core/op_definer.h"
+#include "compiler/ops/families.h"
+#include "compiler/ops/core/op_util.h"
 
 namespace aotd::ops::internal {
 namespace {
@@ -180,63 +181,68 @@ void DefineFilled(OpRegistry& r) {
     const char* signature;
     InferFn infer;
     KernelFn kernel;
+    ElementFn element;
   };
+  auto zero = [](const ElementExpr& e) { return Literal(0, e.result()); };
+  auto one = [](const ElementExpr& e) { return Literal(1, e.result()); };
+  auto arg = [](int i) { return [i](const ElementExpr& e) { return e.scalar(i); }; };
   const Factory factories[] = {
       // Zeros stand for "uninitialized": any values will do.
       {"empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, "
        "Layout? layout=None, Device? device=None, bool? pin_memory=None, "
        "MemoryFormat? memory_format=None) -> Tensor",
-       SizedInfer(/*dtype_arg=*/1, /*fill_arg=*/-1, /*format_arg=*/5), Fill(Zero)},
+       SizedInfer(/*dtype_arg=*/1, /*fill_arg=*/-1, /*format_arg=*/5), Fill(Zero), zero},
       {"zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, "
        "Device? device=None, bool? pin_memory=None) -> Tensor",
-       SizedInfer(1, -1, -1), Fill(Zero)},
+       SizedInfer(1, -1, -1), Fill(Zero), zero},
       {"ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, "
        "Device? device=None, bool? pin_memory=None) -> Tensor",
-       SizedInfer(1, -1, -1), Fill(OneValue)},
+       SizedInfer(1, -1, -1), Fill(OneValue), one},
       {"full(SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, "
        "Layout? layout=None, Device? device=None, bool? pin_memory=None) "
        "-> Tensor",
-       SizedInfer(2, /*fill_arg=*/1, -1), FillFromArg(1)},
+       SizedInfer(2, /*fill_arg=*/1, -1), FillFromArg(1), arg(1)},
       {"scalar_tensor(Scalar s, *, ScalarType? dtype=None, "
        "Layout? layout=None, Device? device=None, bool? pin_memory=None) "
        "-> Tensor",
        [](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
          return One(call.OptDType(1).value_or(DType::kFloat32), {});
        },
-       FillFromArg(0)},
+       FillFromArg(0), arg(0)},
 
       {"empty_like(Tensor self, *, ScalarType? dtype=None, "
        "Layout? layout=None, Device? device=None, bool? pin_memory=None, "
        "MemoryFormat? memory_format=None) -> Tensor",
-       LikeInfer(/*dtype_arg=*/1, /*format_arg=*/5), Fill(Zero)},
+       LikeInfer(/*dtype_arg=*/1, /*format_arg=*/5), Fill(Zero), zero},
       {"zeros_like(Tensor self, *, ScalarType? dtype=None, "
        "Layout? layout=None, Device? device=None, bool? pin_memory=None, "
        "MemoryFormat? memory_format=None) -> Tensor",
-       LikeInfer(1, 5), Fill(Zero)},
+       LikeInfer(1, 5), Fill(Zero), zero},
       {"ones_like(Tensor self, *, ScalarType? dtype=None, "
        "Layout? layout=None, Device? device=None, bool? pin_memory=None, "
        "MemoryFormat? memory_format=None) -> Tensor",
-       LikeInfer(1, 5), Fill(OneValue)},
+       LikeInfer(1, 5), Fill(OneValue), one},
       {"full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, "
        "Layout? layout=None, Device? device=None, bool? pin_memory=None, "
        "MemoryFormat? memory_format=None) -> Tensor",
-       LikeInfer(2, 6), FillFromArg(1)},
+       LikeInfer(2, 6), FillFromArg(1), arg(1)},
 
       {"new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, "
        "Layout? layout=None, Device? device=None, bool? pin_memory=None) "
        "-> Tensor",
-       NewInfer(2), Fill(Zero)},
+       NewInfer(2), Fill(Zero), zero},
       {"new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, "
        "Layout? layout=None, Device? device=None, bool? pin_memory=None) "
        "-> Tensor",
-       NewInfer(2), Fill(Zero)},
+       NewInfer(2), Fill(Zero), zero},
       {"new_full(Tensor self, SymInt[] size, Scalar fill_value, *, "
        "ScalarType? dtype=None, Layout? layout=None, Device? device=None, "
        "bool? pin_memory=None) -> Tensor",
-       NewInfer(3), FillFromArg(2)},
+       NewInfer(3), FillFromArg(2), arg(2)},
   };
   for (const Factory& f : factories) {
     OpDefiner(r, f.signature, OpKind::kCreation)
+        .LowerElementwise(f.element)
         .Infer(f.infer)
         .Kernel(f.kernel)
         .NonDifferentiable();
@@ -296,6 +302,20 @@ void DefineArange(OpRegistry& r, absl::string_view signature, int start, int end
                    step >= 0 ? call.arg(step) : one, call.OptDType(dtype));
   };
   OpDefiner(r, signature, OpKind::kCreation)
+      .LowerElementwise([start, step](const ElementExpr& e) {
+        // start + step * i, counted in double as the kernel counts, then
+        // converted; integer results truncate start and step first.
+        double lo = start >= 0 ? e.arg(start).AsFloat() : 0.0;
+        double by = step >= 0 ? e.arg(step).AsFloat() : 1.0;
+        if (!ir::IsFloatingPoint(e.result())) {
+          lo = std::trunc(lo);
+          by = std::trunc(by);
+        }
+        return Convert(absl::StrCat("(", Literal(lo, DType::kFloat64), " + ",
+                                    Literal(by, DType::kFloat64), " * static_cast<double>(",
+                                    e.index(0), "))"),
+                       DType::kFloat64, e.result());
+      })
       .Infer([range](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
         ASSIGN_OR_RETURN(Range g, range(call));
         return One(g.dtype, {g.length});

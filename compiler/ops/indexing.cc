@@ -18,9 +18,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
-#include "compiler/ops/builder.h"
-#include "compiler/ops/op_categories.h"
-#include "compiler/ops/op_util.h"
+#include "compiler/ops/core/builder.h"
+#include "compiler/ops/core/op_definer.h"
+#include "compiler/ops/families.h"
+#include "compiler/ops/core/op_util.h"
 
 namespace aotd::ops::internal {
 namespace {
@@ -166,6 +167,7 @@ ValueId ScatterSrcGrad(DerivativeContext& c) {
 void DefineGatherScatter(OpRegistry& r) {
   OpDefiner(r, "gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("gather")
       .Infer([](const TypeCall& call) -> Types {
         const TensorType& self = call.tensor(0);
         const TensorType& index = call.tensor(2);
@@ -232,6 +234,7 @@ void DefineGatherScatter(OpRegistry& r) {
 
   OpDefiner(r, "scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("scatter_add")
       .Infer(infer("scatter_add", true))
       .Kernel(kernel("scatter_add", true, true))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -242,6 +245,7 @@ void DefineGatherScatter(OpRegistry& r) {
 
   OpDefiner(r, "scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("scatter")
       .Infer(infer("scatter", true))
       .Kernel(kernel("scatter", false, true))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -254,6 +258,7 @@ void DefineGatherScatter(OpRegistry& r) {
 
   OpDefiner(r, "scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("scatter")
       .Infer(infer("scatter", false))
       .Kernel(kernel("scatter", false, false))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -307,6 +312,7 @@ DimView ViewAlong(const Dims& shape, int64_t dim) {
 
 void DefineIndexAlongDim(OpRegistry& r) {
   OpDefiner(r, "index_select(Tensor self, int dim, Tensor index) -> Tensor", OpKind::kOther)
+      .LowerToKernel("index_select")
       .Infer([](const TypeCall& call) -> Types {
         const TensorType& self = call.tensor(0);
         const TensorType& index = call.tensor(2);
@@ -376,6 +382,7 @@ void DefineIndexAlongDim(OpRegistry& r) {
             "index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) "
             "-> Tensor",
             OpKind::kOther)
+      .LowerToKernel("index_add")
       .Infer([](const TypeCall& call) -> Types {
         const TensorType& self = call.tensor(0);
         ASSIGN_OR_RETURN(int64_t dim, NormalizeDim(call.Int(1), self.Rank()));
@@ -404,6 +411,7 @@ void DefineIndexAlongDim(OpRegistry& r) {
 
   OpDefiner(r, "index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("index_copy")
       .Infer([](const TypeCall& call) -> Types {
         const TensorType& self = call.tensor(0);
         ASSIGN_OR_RETURN(int64_t dim, NormalizeDim(call.Int(1), self.Rank()));
@@ -883,6 +891,7 @@ bool TopkBefore(double a, int64_t ia, double b, int64_t ib, bool largest) {
 void DefineAlongDim(OpRegistry& r) {
   OpDefiner(r, "cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("cumsum")
       .Infer([](const TypeCall& call) -> Types {
         const TensorType& self = call.tensor(0);
         RETURN_IF_ERROR(NormalizeDim(call.Int(1), self.Rank()).status());
@@ -924,6 +933,7 @@ void DefineAlongDim(OpRegistry& r) {
       });
 
   OpDefiner(r, "flip(Tensor self, int[] dims) -> Tensor", OpKind::kOther)
+      .LowerToKernel("flip")
       .Infer([](const TypeCall& call) -> Types {
         const TensorType& self = call.tensor(0);
         if (!call.Ints(1).empty()) RETURN_IF_ERROR(NormalizeDims(call.Ints(1), self.Rank()).status());
@@ -954,6 +964,7 @@ void DefineAlongDim(OpRegistry& r) {
             "topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> "
             "(Tensor values, Tensor indices)",
             OpKind::kOther)
+      .LowerToKernel("topk")
       .Infer([](const TypeCall& call) -> Types {
         const TensorType& self = call.tensor(0);
         ASSIGN_OR_RETURN(int64_t dim, NormalizeDim(call.Int(2), self.Rank()));

@@ -15,10 +15,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
-#include "compiler/ops/builder.h"
+#include "compiler/ops/core/builder.h"
 #include "compiler/ops/nn_kernels.h"
-#include "compiler/ops/op_categories.h"
-#include "compiler/ops/op_util.h"
+#include "compiler/ops/core/op_definer.h"
+#include "compiler/ops/families.h"
+#include "compiler/ops/core/op_util.h"
 
 namespace aotd::ops::internal {
 namespace {
@@ -225,6 +226,7 @@ ValueId MmMat2Backward(GraphBuilder& b, ValueId grad, ValueId mat1, ValueId mat2
 
 void DefineMatmul(OpRegistry& r) {
   OpDefiner(r, "mm(Tensor self, Tensor mat2) -> Tensor", OpKind::kMatmul)
+      .LowerToKernel("mm")
       .Infer(InferMm)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         HostTensor out = Matmul(call.tensor(0), call.tensor(1), types[0]);
@@ -241,6 +243,7 @@ void DefineMatmul(OpRegistry& r) {
             "addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, "
             "Scalar alpha=1) -> Tensor",
             OpKind::kMatmul)
+      .LowerToKernel("addmm")
       .Infer(InferAddmm)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         HostTensor out = Matmul(call.tensor(1), call.tensor(2), types[0]);
@@ -261,6 +264,7 @@ void DefineMatmul(OpRegistry& r) {
       });
 
   OpDefiner(r, "bmm(Tensor self, Tensor mat2) -> Tensor", OpKind::kMatmul)
+      .LowerToKernel("bmm")
       .Infer(InferBmm)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         HostTensor out = Matmul(call.tensor(0), call.tensor(1), types[0]);
@@ -371,6 +375,7 @@ void DefineConvolution(OpRegistry& r) {
             "SymInt[] padding, int[] dilation, bool transposed, "
             "SymInt[] output_padding, int groups) -> Tensor",
             OpKind::kMatmul)
+      .LowerToKernel("convolution")
       .Infer(InferConvolution)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         ConvGeometry g = ConvolutionGeometry(call, call.tensor(0).Rank());
@@ -392,6 +397,7 @@ void DefineConvolution(OpRegistry& r) {
             "bool transposed, SymInt[] output_padding, int groups, "
             "bool[3] output_mask) -> (Tensor, Tensor, Tensor)",
             OpKind::kMatmul)
+      .LowerToKernel("convolution_backward")
       .Infer(InferConvolutionBackward)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         ConvGeometry g = ConvBackwardGeometry(call, call.tensor(1).Rank());
@@ -513,6 +519,7 @@ void DefinePooling(OpRegistry& r) {
             "int[2] stride=[], int[2] padding=0, int[2] dilation=1, "
             "bool ceil_mode=False) -> (Tensor, Tensor)",
             OpKind::kOther)
+      .LowerToKernel("max_pool2d_with_indices")
       .Infer([](const TypeCall& call) -> Types {
         const TensorType& self = call.tensor(0);
         ASSIGN_OR_RETURN(Pool2dGeometry g, MaxPoolGeometry(call, self.shape, 1));
@@ -539,6 +546,7 @@ void DefinePooling(OpRegistry& r) {
             "int[2] kernel_size, int[2] stride, int[2] padding, int[2] dilation, "
             "bool ceil_mode, Tensor indices) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("max_pool2d_with_indices_backward")
       .Infer([](const TypeCall& call) -> Types {
         const TensorType& self = call.tensor(1);
         ASSIGN_OR_RETURN(Pool2dGeometry g, MaxPoolGeometry(call, self.shape, 2));
@@ -588,6 +596,7 @@ void DefinePooling(OpRegistry& r) {
             "int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, "
             "int? divisor_override=None) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("avg_pool2d")
       .Infer([](const TypeCall& call) -> Types {
         const TensorType& self = call.tensor(0);
         ASSIGN_OR_RETURN(Pool2dGeometry g, AvgPoolGeometry(call, self.shape, 1));
@@ -610,6 +619,7 @@ void DefinePooling(OpRegistry& r) {
             "int[2] kernel_size, int[2] stride, int[2] padding, bool ceil_mode, "
             "bool count_include_pad, int? divisor_override) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("avg_pool2d_backward")
       .Infer([](const TypeCall& call) -> Types {
         const TensorType& self = call.tensor(1);
         ASSIGN_OR_RETURN(Pool2dGeometry g, AvgPoolGeometry(call, self.shape, 2));
@@ -631,6 +641,7 @@ void DefinePooling(OpRegistry& r) {
       });
 
   OpDefiner(r, "_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor", OpKind::kOther)
+      .LowerToKernel("adaptive_avg_pool2d")
       .Infer(InferAdaptiveAvgPool)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         Dims size = call.Ints(1);
@@ -643,6 +654,7 @@ void DefinePooling(OpRegistry& r) {
 
   OpDefiner(r, "_adaptive_avg_pool2d_backward(Tensor grad_output, Tensor self) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("adaptive_avg_pool2d_backward")
       .Infer(InferAdaptiveAvgPoolBackward)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         return std::vector<HostTensor>{
@@ -866,6 +878,7 @@ void DefineNormalization(OpRegistry& r) {
             "native_layer_norm(Tensor input, SymInt[] normalized_shape, "
             "Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)",
             OpKind::kOther)
+      .LowerToKernel("native_layer_norm")
       .Infer(InferLayerNorm)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         LayerNormResult ln = LayerNorm(call.tensor(0), NumElementsOf(call.Ints(1)),
@@ -891,6 +904,7 @@ void DefineNormalization(OpRegistry& r) {
             "SymInt[] normalized_shape, Tensor mean, Tensor rstd, Tensor? weight, "
             "Tensor? bias, bool[3] output_mask) -> (Tensor, Tensor, Tensor)",
             OpKind::kOther)
+      .LowerToKernel("native_layer_norm_backward")
       .Infer(InferLayerNormBackward)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         return MaskedKernel(
@@ -917,6 +931,7 @@ void DefineNormalization(OpRegistry& r) {
             "Tensor? running_mean, Tensor? running_var, bool training, "
             "float momentum, float eps) -> (Tensor, Tensor, Tensor)",
             OpKind::kOther)
+      .LowerToKernel("native_batch_norm")
       .Infer(InferBatchNorm)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         BatchNormResult bn =
@@ -945,6 +960,7 @@ void DefineNormalization(OpRegistry& r) {
             "Tensor? save_mean, Tensor? save_invstd, bool train, float eps, "
             "bool[3] output_mask) -> (Tensor, Tensor, Tensor)",
             OpKind::kOther)
+      .LowerToKernel("native_batch_norm_backward")
       .Infer(InferBatchNormBackward)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         const bool training = call.Bool(7);
@@ -1020,6 +1036,7 @@ Results SoftmaxBackwardKernel(const KernelCall& call, const std::vector<TensorTy
 
 void DefineSoftmax(OpRegistry& r) {
   OpDefiner(r, "_softmax(Tensor self, int dim, bool half_to_float) -> Tensor", OpKind::kOther)
+      .LowerToKernel("softmax")
       .Infer(InferSoftmax)
       .Kernel(SoftmaxKernel<false>)
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -1029,6 +1046,7 @@ void DefineSoftmax(OpRegistry& r) {
       });
 
   OpDefiner(r, "_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor", OpKind::kOther)
+      .LowerToKernel("log_softmax")
       .Infer(InferSoftmax)
       .Kernel(SoftmaxKernel<true>)
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -1041,6 +1059,7 @@ void DefineSoftmax(OpRegistry& r) {
             "_softmax_backward_data(Tensor grad_output, Tensor output, int dim, "
             "ScalarType input_dtype) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("softmax_backward_data")
       .Infer(InferSoftmaxBackward)
       .Kernel(SoftmaxBackwardKernel<false>)
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -1060,6 +1079,7 @@ void DefineSoftmax(OpRegistry& r) {
             "_log_softmax_backward_data(Tensor grad_output, Tensor output, int dim, "
             "ScalarType input_dtype) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("log_softmax_backward_data")
       .Infer(InferSoftmaxBackward)
       .Kernel(SoftmaxBackwardKernel<true>)
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -1187,6 +1207,7 @@ void DefineLosses(OpRegistry& r) {
             "int reduction, SymInt ignore_index) "
             "-> (Tensor output, Tensor total_weight)",
             OpKind::kOther)
+      .LowerToKernel("nll_loss_forward")
       .Infer([](const TypeCall& call) -> Types {
         RETURN_IF_ERROR(CheckNllLoss(call, 0, 1, 2, 3));
         const TensorType& x = call.tensor(0);
@@ -1211,6 +1232,7 @@ void DefineLosses(OpRegistry& r) {
             "Tensor? weight, int reduction, SymInt ignore_index, "
             "Tensor total_weight) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("nll_loss_backward")
       .Infer([](const TypeCall& call) -> Types {
         RETURN_IF_ERROR(CheckNllLoss(call, 1, 2, 3, 4));
         const TensorType& x = call.tensor(1);
@@ -1253,6 +1275,7 @@ void DefineLosses(OpRegistry& r) {
       });
 
   OpDefiner(r, "mse_loss(Tensor self, Tensor target, int reduction=Mean) -> Tensor", OpKind::kOther)
+      .LowerToKernel("mse_loss")
       .Infer(InferPointwiseLoss)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         return std::vector<HostTensor>{
@@ -1271,6 +1294,7 @@ void DefineLosses(OpRegistry& r) {
             "mse_loss_backward(Tensor grad_output, Tensor self, Tensor target, "
             "int reduction) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("mse_loss_backward")
       .Infer(InferPointwiseLossBackward)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         return std::vector<HostTensor>{PointwiseLossBackward(
@@ -1297,6 +1321,7 @@ void DefineLosses(OpRegistry& r) {
             "smooth_l1_loss(Tensor self, Tensor target, int reduction=Mean, "
             "float beta=1.0) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("smooth_l1_loss")
       .Infer([](const TypeCall& call) -> Types {
         RETURN_IF_ERROR(CheckBeta(call.Float(3)));
         return InferPointwiseLoss(call);
@@ -1319,6 +1344,7 @@ void DefineLosses(OpRegistry& r) {
             "smooth_l1_loss_backward(Tensor grad_output, Tensor self, "
             "Tensor target, int reduction, float beta) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("smooth_l1_loss_backward")
       .Infer([](const TypeCall& call) -> Types {
         RETURN_IF_ERROR(CheckBeta(call.Float(4)));
         return InferPointwiseLossBackward(call);
@@ -1368,6 +1394,7 @@ void DefineEmbedding(OpRegistry& r) {
             "embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, "
             "bool scale_grad_by_freq=False, bool sparse=False) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("embedding")
       .Infer([](const TypeCall& call) -> Types {
         const TensorType& weight = call.tensor(0);
         const TensorType& indices = call.tensor(1);
@@ -1396,6 +1423,7 @@ void DefineEmbedding(OpRegistry& r) {
             "SymInt num_weights, SymInt padding_idx, bool scale_grad_by_freq) "
             "-> Tensor",
             OpKind::kOther)
+      .LowerToKernel("embedding_dense_backward")
       .Infer([](const TypeCall& call) -> Types {
         const TensorType& grad = call.tensor(0);
         const TensorType& indices = call.tensor(1);

@@ -24,9 +24,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
-#include "compiler/ops/builder.h"
-#include "compiler/ops/op_categories.h"
-#include "compiler/ops/op_util.h"
+#include "compiler/ops/core/builder.h"
+#include "compiler/ops/core/op_definer.h"
+#include "compiler/ops/families.h"
+#include "compiler/ops/core/op_util.h"
 
 namespace aotd::ops::internal {
 namespace {
@@ -389,6 +390,7 @@ Grads Passthrough(const DerivativeContext& c, ValueId grad, std::vector<int> arg
 
 void DefineUnaryMath(OpRegistry& r) {
   OpDefiner(r, "neg(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return absl::StrCat("(-", e.x(0), ")"); })
       .Infer([](const TypeCall& call) -> Types {
         if (call.tensor(0).dtype == DType::kBool) {
           return absl::InvalidArgumentError(
@@ -403,6 +405,10 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "abs(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return ir::IsFloatingPoint(e.result()) ? lower::Call("std::fabs", e.x(0))
+                                                : absl::StrCat("(", e.x(0), " < 0 ? -", e.x(0), " : ", e.x(0), ")");
+       })
       .Infer(SameAsInput)
       .Kernel(Unary([](double x) { return std::fabs(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -411,11 +417,16 @@ void DefineUnaryMath(OpRegistry& r) {
 
   // The gradient of sgn is zero (for real inputs): none flows.
   OpDefiner(r, "sgn(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         std::string v = e.x(0), t = e.ct();
+         return absl::StrCat("(", t, ")((", v, " > 0) - (", v, " < 0))");
+       })
       .Infer(SameAsInput)
       .Kernel(Unary(Sign))
       .Derivative([](DerivativeContext&) -> Grads { return {}; });
 
   OpDefiner(r, "exp(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::exp", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::exp(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -423,6 +434,7 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "log(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::log", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::log(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -430,6 +442,7 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "log1p(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::log1p", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::log1p(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -437,6 +450,7 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "sqrt(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::sqrt", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::sqrt(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -444,6 +458,9 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "rsqrt(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return absl::StrCat("(", e.ct(), "(1) / std::sqrt(", e.x(0), "))");
+       })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return 1 / std::sqrt(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -452,6 +469,9 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "reciprocal(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return absl::StrCat("(", e.ct(), "(1) / ", e.x(0), ")");
+       })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return 1 / x; }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -459,6 +479,7 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "sin(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::sin", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::sin(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -466,6 +487,7 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "cos(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::cos", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::cos(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -474,6 +496,7 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "tanh(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::tanh", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::tanh(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -481,6 +504,7 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "sigmoid(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return lower::Sigmoid(e.x(0), e.ct()); })
       .Infer(FloatOfInput)
       .Kernel(Unary(Sigmoid))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -489,6 +513,7 @@ void DefineUnaryMath(OpRegistry& r) {
 
   // d erf(x) = 2/sqrt(pi) exp(-x^2).
   OpDefiner(r, "erf(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::erf", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::erf(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -498,6 +523,9 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "logical_not(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return absl::StrCat("(!", e.as(0, DType::kBool), ")");
+       })
       .Infer(BoolOfInput)
       .Kernel(Unary([](double x) -> double { return x == 0; }))
       .NonDifferentiable();
@@ -512,6 +540,7 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "expm1(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::expm1", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::expm1(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -557,6 +586,11 @@ ValueId ClampPassMask(DerivativeContext& c) {
 void DefineActivations(OpRegistry& r) {
   auto relu = [](double x) { return std::isnan(x) ? x : std::max(x, 0.0); };
   OpDefiner(r, "relu(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         std::string v = e.x(0);
+         // NaN propagates, as in ATen (clamp_min(x, 0)).
+         return absl::StrCat("(", v, " < ", e.ct(), "(0) ? ", e.ct(), "(0) : ", v, ")");
+       })
       .Infer(SameAsInput)
       .Kernel(Unary(relu))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -570,6 +604,16 @@ void DefineActivations(OpRegistry& r) {
       .Kernel(Unary(relu));
 
   OpDefiner(r, "gelu(Tensor self, *, str approximate='none') -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         std::string v = e.x(0), t = e.ct();
+         if (e.arg(1).AsString() == "tanh") {
+           return absl::StrCat("(", t, "(0.5) * ", v, " * (", t, "(1) + std::tanh(", t,
+                               "(0.7978845608028654) * (", v, " + ", t, "(0.044715) * ", v, " * ", v,
+                               " * ", v, "))))");
+         }
+         return absl::StrCat("(", v, " * ", t, "(0.5) * (", t, "(1) + std::erf(", v, " * ", t,
+                             "(0.7071067811865476))))");
+       })
       .Infer([](const TypeCall& call) -> Types {
         RETURN_IF_ERROR(CheckApproximate(call.Str(1)));
         return FloatOnly("gelu")(call);
@@ -582,6 +626,9 @@ void DefineActivations(OpRegistry& r) {
       });
 
   OpDefiner(r, "silu(Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return absl::StrCat("(", e.x(0), " * ", lower::Sigmoid(e.x(0), e.ct()), ")");
+       })
       .Infer(FloatOnly("silu"))
       .Kernel(Unary([](double x) { return x * Sigmoid(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -591,6 +638,13 @@ void DefineActivations(OpRegistry& r) {
   // softplus(x) = log(1 + exp(beta x)) / beta, or x where beta x > threshold.
   OpDefiner(r, "softplus(Tensor self, Scalar beta=1, Scalar threshold=20) -> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         std::string beta = e.scalar(1), threshold = e.scalar(2);
+         return lower::Invoke(e, lower::Param(e, "x"),
+                       absl::StrCat(e.ct(), " bx = x * ", beta, "; return bx > ", threshold,
+                                    " ? x : std::log1p(std::exp(bx)) / ", beta, ";"),
+                       e.x(0));
+       })
       .Infer(FloatOnly("softplus"))
       .Kernel(UnaryWith([](const KernelCall& call, double x) {
         double beta = call.Float(1);
@@ -604,6 +658,14 @@ void DefineActivations(OpRegistry& r) {
   // elu(x) = scale x for x > 0, else scale alpha (exp(input_scale x) - 1).
   OpDefiner(r, "elu(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         double alpha = e.arg(1).AsFloat(), scale = e.arg(2).AsFloat();
+         double input_scale = e.arg(3).AsFloat();
+         return lower::Invoke(e, lower::Param(e, "x"),
+                       absl::StrCat("return x <= 0 ? std::expm1(x * ", e.lit(input_scale), ") * ",
+                                    e.lit(alpha * scale), " : x * ", e.lit(scale), ";"),
+                       e.x(0));
+       })
       .Infer(FloatOnly("elu"))
       .Kernel(UnaryWith([](const KernelCall& call, double x) {
         double alpha = call.Float(1), scale = call.Float(2), input_scale = call.Float(3);
@@ -616,6 +678,10 @@ void DefineActivations(OpRegistry& r) {
       });
 
   OpDefiner(r, "leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return lower::Invoke(e, lower::Param(e, "x"), absl::StrCat("return x > 0 ? x : x * ", e.scalar(1), ";"),
+                       e.x(0));
+       })
       .Infer(FloatOnly("leaky_relu"))
       .Kernel(
           UnaryWith([](const KernelCall& call, double x) { return x > 0 ? x : x * call.Float(1); }))
@@ -628,6 +694,13 @@ void DefineActivations(OpRegistry& r) {
   // without type promotion.
   OpDefiner(r, "hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1) -> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         std::string lo = e.scalar(1), hi = e.scalar(2);
+         return lower::Invoke(e, lower::Param(e, "x"),
+                       absl::StrCat("x = x < ", lo, " ? ", lo, " : x; return x > ", hi, " ? ", hi,
+                                    " : x;"),
+                       e.x(0));
+       })
       .Infer([](const TypeCall& call) -> Types {
         DType d = call.tensor(0).dtype;
         if (d == DType::kBool) {
@@ -652,6 +725,16 @@ void DefineActivations(OpRegistry& r) {
   // becomes float32). The gradient flows where min <= self <= max.
   OpDefiner(r, "clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         std::string body;
+         if (!e.arg(1).is_none()) {
+           absl::StrAppend(&body, "x = x < ", e.scalar(1), " ? ", e.scalar(1), " : x; ");
+         }
+         if (!e.arg(2).is_none()) {
+           absl::StrAppend(&body, "x = x > ", e.scalar(2), " ? ", e.scalar(2), " : x; ");
+         }
+         return lower::Invoke(e, lower::Param(e, "x"), absl::StrCat(body, "return x;"), e.x(0));
+       })
       .Infer([](const TypeCall& call) -> Types {
         if (call.IsNone(1) && call.IsNone(2)) {
           return absl::InvalidArgumentError("clamp: at least one of min and max must be given");
@@ -702,6 +785,20 @@ void DefineActivations(OpRegistry& r) {
   // max's self > max or max < min.
   OpDefiner(r, "clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         std::string params = lower::Param(e, "x"), args = e.x(0), body;
+         if (!e.arg(1).is_none()) {
+           absl::StrAppend(&params, ", ", lower::Param(e, "lo"));
+           absl::StrAppend(&args, ", ", e.x(1));
+           absl::StrAppend(&body, "x = ", lower::MaxOf("x", "lo"), "; ");
+         }
+         if (!e.arg(2).is_none()) {
+           absl::StrAppend(&params, ", ", lower::Param(e, "hi"));
+           absl::StrAppend(&args, ", ", e.x(2));
+           absl::StrAppend(&body, "x = ", lower::MinOf("x", "hi"), "; ");
+         }
+         return lower::Invoke(e, params, absl::StrCat(body, "return x;"), args);
+       })
       .Infer([](const TypeCall& call) -> Types {
         if (call.IsNone(1) && call.IsNone(2)) {
           return absl::InvalidArgumentError("clamp: at least one of min and max must be given");
@@ -789,10 +886,64 @@ ValueId MaxMinGrad(B& b, ValueId grad, ValueId self, ValueId other, absl::string
 // inference, kernel and derivative serve both.
 void DefineTensorAndScalar(OpRegistry& r, absl::string_view tensor_signature,
                            absl::string_view scalar_signature, InferFn infer, KernelFn kernel,
-                           DerivativeFn derivative) {
+                           DerivativeFn derivative, ElementFn element) {
   for (absl::string_view signature : {tensor_signature, scalar_signature}) {
-    OpDefiner(r, signature, OpKind::kPointwise).Infer(infer).Kernel(kernel).Derivative(derivative);
+    OpDefiner(r, signature, OpKind::kPointwise)
+        .LowerElementwise(element)
+        .Infer(infer)
+        .Kernel(kernel)
+        .Derivative(derivative);
   }
+}
+
+// The element of `x op alpha * y` for arguments x, y and alpha (add, sub,
+// rsub), or of `x op y` when alpha is -1.
+ElementFn ScaledBinaryElement(int x, const char* op, int y, int alpha) {
+  return [=](const ElementExpr& e) {
+    if (alpha < 0) return absl::StrCat("(", e.x(x), " ", op, " ", e.x(y), ")");
+    return absl::StrCat("(", e.x(x), " ", op, " ", e.scalar(alpha), " * ", e.x(y), ")");
+  };
+}
+
+// x ** y for arguments a and b in the result dtype; integers follow ATen's
+// powi (negative powers give 0 but for bases 1 and -1), computed through
+// double as the reference kernel does.
+std::string PowElement(const ElementExpr& e, int a, int b) {
+  if (ir::IsFloatingPoint(e.result())) {
+    return absl::StrCat("std::pow(", e.x(a), ", ", e.x(b), ")");
+  }
+  return lower::Invoke(
+      e, lower::Params(e, "x", "y"),
+      absl::StrCat("if (y < 0) return x == 1 ? 1 : x == -1 ? ((-y) % 2 != 0 ? -1 : 1) : 0; "
+                   "return static_cast<",
+                   e.ct(), ">(std::pow(static_cast<double>(x), static_cast<double>(y)));"),
+      absl::StrCat(e.x(a), ", ", e.x(b)));
+}
+
+// div.Tensor_mode's quotient of arguments 0 and 1 in the result dtype.
+std::string DivideWithModeElement(const ElementExpr& e) {
+  const Argument& mode = e.arg(2);
+  std::string args = absl::StrCat(e.x(0), ", ", e.x(1));
+  bool floating = ir::IsFloatingPoint(e.result());
+  if (mode.is_none()) return absl::StrCat("(", e.x(0), " / ", e.x(1), ")");
+  if (mode.AsString() == "trunc") {
+    return floating ? absl::StrCat("std::trunc(", e.x(0), " / ", e.x(1), ")")
+                    : absl::StrCat("(", e.x(0), " / ", e.x(1), ")");
+  }
+  if (!floating) {
+    return lower::Invoke(e, lower::Params(e, "a", "b"),
+                  "return a % b != 0 && ((a < 0) != (b < 0)) ? a / b - 1 : a / b;", args);
+  }
+  // ATen's div_floor_floating (Python's //), step by step in the dtype.
+  std::string t = e.ct();
+  return lower::Invoke(
+      e, lower::Params(e, "a", "b"),
+      absl::StrCat("if (b == 0) return a / b; ", t, " mod = std::fmod(a, b); ", t,
+                   " div = (a - mod) / b; if (mod != 0 && (b < 0) != (mod < 0)) div -= 1; "
+                   "if (div == 0) return std::copysign(",
+                   t, "(0), a / b); ", t, " floored = std::floor(div); if (div - floored > ", t,
+                   "(0.5)) floored += 1; return floored;"),
+      args);
 }
 
 void DefineArithmetic(OpRegistry& r) {
@@ -804,7 +955,8 @@ void DefineArithmetic(OpRegistry& r) {
 
   DefineTensorAndScalar(r, "add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
                         "add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
-                        AddLike(false), Binary(add), AddOrSubDerivative(false));
+                        AddLike(false), Binary(add), AddOrSubDerivative(false),
+                        ScaledBinaryElement(0, "+", 1, 2));
 
   // In place: the functionalization pass makes it add.Tensor before autograd.
   OpDefiner(r, "add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)",
@@ -818,7 +970,8 @@ void DefineArithmetic(OpRegistry& r) {
 
   DefineTensorAndScalar(r, "sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
                         "sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
-                        AddLike(true), Binary(sub), AddOrSubDerivative(true));
+                        AddLike(true), Binary(sub), AddOrSubDerivative(true),
+                        ScaledBinaryElement(0, "-", 1, 2));
 
   // rsub(self, other, alpha) = other - alpha * self.
   DefineTensorAndScalar(r, "rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
@@ -827,7 +980,8 @@ void DefineArithmetic(OpRegistry& r) {
                           Grads g = {{0, ScaledOtherGrad(c.b, c.grad(0), c.arg(2), true)}};
                           if (c.arg(1).is_value()) g.push_back({1, c.grad(0)});
                           return g;
-                        });
+                        },
+                        ScaledBinaryElement(1, "-", 0, 2));
 
   DefineTensorAndScalar(r, "mul.Tensor(Tensor self, Tensor other) -> Tensor",
                         "mul.Scalar(Tensor self, Scalar other) -> Tensor",
@@ -841,7 +995,8 @@ void DefineArithmetic(OpRegistry& r) {
                             g.push_back({1, c.b.Op("aten.mul.Tensor", {Val(c.grad(0)), c.arg(0)})});
                           }
                           return g;
-                        });
+                        },
+                        ScaledBinaryElement(0, "*", 1, -1));
 
   // In place: the functionalization pass makes it mul.Tensor before autograd.
   OpDefiner(r, "mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", OpKind::kPointwise)
@@ -851,12 +1006,14 @@ void DefineArithmetic(OpRegistry& r) {
   // True division: integers give float32.
   DefineTensorAndScalar(r, "div.Tensor(Tensor self, Tensor other) -> Tensor",
                         "div.Scalar(Tensor self, Scalar other) -> Tensor",
-                        Elementwise(ResultKind::kFloating), Binary(div), DivGrads);
+                        Elementwise(ResultKind::kFloating), Binary(div), DivGrads,
+                        ScaledBinaryElement(0, "/", 1, -1));
 
   // rounding_mode None is true division; "trunc" and "floor" keep integer
   // dtypes and have a zero gradient.
   OpDefiner(r, "div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise(DivideWithModeElement)
       .Infer([](const TypeCall& call) -> Types {
         if (call.IsNone(2)) return Elementwise(ResultKind::kFloating)(call);
         if (call.Str(2) != "trunc" && call.Str(2) != "floor") {
@@ -879,6 +1036,12 @@ void DefineArithmetic(OpRegistry& r) {
   // pow: integer tensors to negative integer powers are an error for a
   // Scalar exponent; for tensor exponents they follow ATen's powi.
   OpDefiner(r, "pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         double p = e.arg(1).AsFloat();
+         if (p == 2) return lower::Invoke(e, lower::Param(e, "x"), "return x * x;", e.x(0));
+         if (p == 1) return e.x(0);
+         return PowElement(e, 0, 1);
+       })
       .Infer([](const TypeCall& call) -> Types {
         ASSIGN_OR_RETURN(std::vector<TensorType> types, Elementwise(ResultKind::kPromoted)(call));
         if (!ir::IsFloatingPoint(types[0].dtype) && call.arg(1).kind() == Argument::Kind::kInt &&
@@ -898,6 +1061,7 @@ void DefineArithmetic(OpRegistry& r) {
       });
 
   OpDefiner(r, "pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return PowElement(e, 0, 1); })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel(PowKernel())
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -918,6 +1082,7 @@ void DefineArithmetic(OpRegistry& r) {
       });
 
   OpDefiner(r, "pow.Scalar(Scalar self, Tensor exponent) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return PowElement(e, 0, 1); })
       .Infer([](const TypeCall& call) -> Types {
         return One(PromotedType(call, {0, 1}), call.tensor(1).shape);
       })
@@ -935,6 +1100,10 @@ void DefineArithmetic(OpRegistry& r) {
       });
 
   OpDefiner(r, "maximum(Tensor self, Tensor other) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return lower::Invoke(e, lower::Params(e, "a", "b"), absl::StrCat("return ", lower::MaxOf("a", "b"), ";"),
+                       absl::StrCat(e.x(0), ", ", e.x(1)));
+       })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel(Binary([](const KernelCall&, double x, double y) { return Max(x, y); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -943,6 +1112,10 @@ void DefineArithmetic(OpRegistry& r) {
       });
 
   OpDefiner(r, "minimum(Tensor self, Tensor other) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return lower::Invoke(e, lower::Params(e, "a", "b"), absl::StrCat("return ", lower::MinOf("a", "b"), ";"),
+                       absl::StrCat(e.x(0), ", ", e.x(1)));
+       })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel(Binary([](const KernelCall&, double x, double y) { return Min(x, y); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -985,6 +1158,9 @@ void DefineSelection(OpRegistry& r) {
   // The condition is bool (uint8 is deprecated but accepted, as in 1.13).
   OpDefiner(r, "where.self(Tensor condition, Tensor self, Tensor other) -> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return absl::StrCat("(", e.as(0, DType::kBool), " ? ", e.x(1), " : ", e.x(2), ")");
+       })
       .Infer([](const TypeCall& call) -> Types {
         DType cond = call.tensor(0).dtype;
         if (cond != DType::kBool && cond != DType::kUInt8) {
@@ -1009,6 +1185,9 @@ void DefineSelection(OpRegistry& r) {
 
   OpDefiner(r, "masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return absl::StrCat("(", e.as(1, DType::kBool), " ? ", e.scalar(2), " : ", e.x(0), ")");
+       })
       .Infer(MaskedFillType)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& results) -> Values {
         return std::vector<HostTensor>{MaskedFill(call, results[0], call.Float(2))};
@@ -1021,6 +1200,9 @@ void DefineSelection(OpRegistry& r) {
   // mask holds.
   OpDefiner(r, "masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return absl::StrCat("(", e.as(1, DType::kBool), " ? ", e.x(2), " : ", e.x(0), ")");
+       })
       .Infer([](const TypeCall& call) -> Types {
         if (call.tensor(2).Rank() != 0) {
           return absl::InvalidArgumentError(absl::StrCat(
@@ -1044,14 +1226,15 @@ void DefineComparisons(OpRegistry& r) {
   struct Comparison {
     const char* name;
     bool (*holds)(double, double);
+    const char* cpp;  // The C++ operator.
   };
   static constexpr Comparison kComparisons[] = {
-      {"eq", [](double x, double y) { return x == y; }},
-      {"ne", [](double x, double y) { return x != y; }},
-      {"lt", [](double x, double y) { return x < y; }},
-      {"le", [](double x, double y) { return x <= y; }},
-      {"gt", [](double x, double y) { return x > y; }},
-      {"ge", [](double x, double y) { return x >= y; }},
+      {"eq", [](double x, double y) { return x == y; }, "=="},
+      {"ne", [](double x, double y) { return x != y; }, "!="},
+      {"lt", [](double x, double y) { return x < y; }, "<"},
+      {"le", [](double x, double y) { return x <= y; }, "<="},
+      {"gt", [](double x, double y) { return x > y; }, ">"},
+      {"ge", [](double x, double y) { return x >= y; }, ">="},
   };
   for (const Comparison& cmp : kComparisons) {
     auto holds = cmp.holds;
@@ -1059,8 +1242,14 @@ void DefineComparisons(OpRegistry& r) {
         Binary([holds](const KernelCall&, double x, double y) -> double { return holds(x, y); });
     for (const char* other : {"Tensor other", "Scalar other"}) {
       const char* overload = other[0] == 'T' ? "Tensor" : "Scalar";
+      const char* cpp = cmp.cpp;
       OpDefiner(r, absl::StrCat(cmp.name, ".", overload, "(Tensor self, ", other, ") -> Tensor"),
                 OpKind::kPointwise)
+          .LowerElementwise([cpp](const ElementExpr& e) {
+            // In the promoted dtype of the two (torch.result_type).
+            DType c = e.ComparisonDType();
+            return absl::StrCat("(", e.as(0, c), " ", cpp, " ", e.as(1, c), ")");
+          })
           .Infer(Elementwise(ResultKind::kBool))
           .Kernel(kernel)
           .NonDifferentiable();
@@ -1068,12 +1257,18 @@ void DefineComparisons(OpRegistry& r) {
   }
 
   OpDefiner(r, "logical_and(Tensor self, Tensor other) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return absl::StrCat("(", e.as(0, DType::kBool), " && ", e.as(1, DType::kBool), ")");
+       })
       .Infer(Elementwise(ResultKind::kBool))
       .Kernel(
           Binary([](const KernelCall&, double x, double y) -> double { return x != 0 && y != 0; }))
       .NonDifferentiable();
 
   OpDefiner(r, "logical_or(Tensor self, Tensor other) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return absl::StrCat("(", e.as(0, DType::kBool), " || ", e.as(1, DType::kBool), ")");
+       })
       .Infer(Elementwise(ResultKind::kBool))
       .Kernel(
           Binary([](const KernelCall&, double x, double y) -> double { return x != 0 || y != 0; }))
@@ -1111,6 +1306,9 @@ void DefineActivationBackward(OpRegistry& r) {
   // zero.
   OpDefiner(r, "threshold_backward(Tensor grad_output, Tensor self, Scalar threshold) -> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return absl::StrCat("(", e.x(1), " <= ", e.scalar(2), " ? ", e.ct(), "(0) : ", e.x(0), ")");
+       })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& results) -> Values {
         DType d = results[0].dtype;
@@ -1127,6 +1325,21 @@ void DefineActivationBackward(OpRegistry& r) {
   OpDefiner(r,
             "gelu_backward(Tensor grad_output, Tensor self, *, str approximate='none') -> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         std::string g = e.x(0), v = e.x(1), t = e.ct();
+         if (e.arg(2).AsString() == "tanh") {
+           std::string inner = absl::StrCat("(", t, "(0.7978845608028654) * (", v, " + ", t,
+                                            "(0.044715) * ", v, " * ", v, " * ", v, "))");
+           std::string th = absl::StrCat("std::tanh(", inner, ")");
+           return absl::StrCat("(", g, " * (", t, "(0.5) * (", t, "(1) + ", th, ") + ", t, "(0.5) * ",
+                               v, " * (", t, "(1) - ", th, " * ", th, ") * ", t,
+                               "(0.7978845608028654) * (", t, "(1) + ", t, "(3) * ", t,
+                               "(0.044715) * ", v, " * ", v, ")))");
+         }
+         return absl::StrCat("(", g, " * (", t, "(0.5) * (", t, "(1) + std::erf(", v, " * ", t,
+                             "(0.7071067811865476))) + ", v, " * ", t,
+                             "(0.3989422804014327) * std::exp(", t, "(-0.5) * ", v, " * ", v, ")))");
+       })
       .Infer([](const TypeCall& call) -> Types {
         RETURN_IF_ERROR(CheckApproximate(call.Str(2)));
         return Elementwise(ResultKind::kPromoted)(call);
@@ -1146,6 +1359,10 @@ void DefineActivationBackward(OpRegistry& r) {
 
   // grad_output * (1 - y) * y for y = sigmoid(x).
   OpDefiner(r, "sigmoid_backward(Tensor grad_output, Tensor output) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         std::string y = e.x(1);
+         return absl::StrCat("(", e.x(0), " * (", e.ct(), "(1) - ", y, ") * ", y, ")");
+       })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel(Binary([](const KernelCall&, double g, double y) { return g * (1 - y) * y; }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -1158,6 +1375,10 @@ void DefineActivationBackward(OpRegistry& r) {
 
   // grad_output * (1 - y^2) for y = tanh(x).
   OpDefiner(r, "tanh_backward(Tensor grad_output, Tensor output) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         std::string y = e.x(1);
+         return absl::StrCat("(", e.x(0), " * (", e.ct(), "(1) - ", y, " * ", y, "))");
+       })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel(Binary([](const KernelCall&, double g, double y) { return g * (1 - y * y); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -1172,6 +1393,18 @@ void DefineActivationBackward(OpRegistry& r) {
             "elu_backward(Tensor grad_output, Scalar alpha, Scalar scale, Scalar input_scale, "
             "bool is_result, Tensor self_or_result) -> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         double alpha = e.arg(1).AsFloat(), scale = e.arg(2).AsFloat();
+         double input_scale = e.arg(3).AsFloat();
+         std::string negative =
+             e.arg(4).AsBool()
+                 ? absl::StrCat("g * ", e.lit(input_scale), " * (x + ", e.lit(alpha * scale), ")")
+                 : absl::StrCat("g * ", e.lit(input_scale * alpha * scale), " * std::exp(x * ",
+                                e.lit(input_scale), ")");
+         return lower::Invoke(e, lower::Params(e, "g", "x"),
+                       absl::StrCat("return x > 0 ? g * ", e.lit(scale), " : ", negative, ";"),
+                       absl::StrCat(e.x(0), ", ", e.x(5)));
+       })
       .Infer(Elementwise(ResultKind::kPromoted, {0, 5}))
       .Kernel(Binary(EluBackward, 0, 5))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -1195,6 +1428,11 @@ void DefineActivationBackward(OpRegistry& r) {
             "leaky_relu_backward(Tensor grad_output, Tensor self, Scalar negative_slope, "
             "bool self_is_result) -> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return lower::Invoke(e, lower::Params(e, "g", "x"),
+                       absl::StrCat("return x > 0 ? g : g * ", e.scalar(2), ";"),
+                       absl::StrCat(e.x(0), ", ", e.x(1)));
+       })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel(Binary(
           [](const KernelCall& call, double g, double x) { return x > 0 ? g : g * call.Float(2); }))
@@ -1207,6 +1445,15 @@ void DefineActivationBackward(OpRegistry& r) {
             "hardtanh_backward(Tensor grad_output, Tensor self, Scalar min_val, Scalar max_val) "
             "-> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         // The reference compares the input with the bounds in double.
+         std::string lo = Literal(e.arg(2).AsFloat(), DType::kFloat64);
+         std::string hi = Literal(e.arg(3).AsFloat(), DType::kFloat64);
+         return lower::Invoke(e, lower::Params(e, "g", "x"),
+                       absl::StrCat("return static_cast<double>(x) <= ", lo,
+                                    " || static_cast<double>(x) >= ", hi, " ? ", e.lit(0), " : g;"),
+                       absl::StrCat(e.x(0), ", ", e.x(1)));
+       })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel(Binary([](const KernelCall& call, double g, double x) {
         return x <= call.Float(2) || x >= call.Float(3) ? 0 : g;
@@ -1221,6 +1468,13 @@ void DefineActivationBackward(OpRegistry& r) {
             "softplus_backward(Tensor grad_output, Tensor self, Scalar beta, Scalar threshold) "
             "-> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return lower::Invoke(e, lower::Params(e, "g", "x"),
+                       absl::StrCat(e.ct(), " bx = x * ", e.scalar(2), "; if (bx > ", e.scalar(3),
+                                    ") return g; ", e.ct(),
+                                    " z = std::exp(bx); return g * z / (z + ", e.lit(1), ");"),
+                       absl::StrCat(e.x(0), ", ", e.x(1)));
+       })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel(Binary([](const KernelCall& call, double g, double x) {
         double bx = x * call.Float(2);
@@ -1246,6 +1500,12 @@ void DefineActivationBackward(OpRegistry& r) {
 
   // grad_output * s * (1 + x (1 - s)) for s = sigmoid(x).
   OpDefiner(r, "silu_backward(Tensor grad_output, Tensor self) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) {
+         return lower::Invoke(e, lower::Params(e, "g", "x"),
+                       absl::StrCat(e.ct(), " s = ", lower::Sigmoid("x", e.ct()), "; return g * s * (",
+                                    e.lit(1), " + x * (", e.lit(1), " - s));"),
+                       absl::StrCat(e.x(0), ", ", e.x(1)));
+       })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel(Binary([](const KernelCall&, double g, double x) {
         double s = Sigmoid(x);
@@ -1472,6 +1732,7 @@ void DefineConversions(OpRegistry& r) {
             "Device? device=None, bool? pin_memory=None, bool non_blocking=False, "
             "MemoryFormat? memory_format=None) -> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return e.x(0); })
       .Infer([](const TypeCall& call) -> Types {
         RETURN_IF_ERROR(CheckStridedLayout(call.arg(2)));
         const TensorType& self = call.tensor(0);
@@ -1487,6 +1748,7 @@ void DefineConversions(OpRegistry& r) {
             "to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, "
             "bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return e.x(0); })
       .Infer([](const TypeCall& call) -> Types {
         const TensorType& self = call.tensor(0);
         DType dtype = call.arg(1).AsDType();
@@ -1500,6 +1762,7 @@ void DefineConversions(OpRegistry& r) {
   // Every element becomes `value` (cast to self's dtype); no gradient flows
   // to self.
   OpDefiner(r, "fill.Scalar(Tensor self, Scalar value) -> Tensor", OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return e.scalar(1); })
       .Infer(SameAsInput)
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& results) -> Values {
         return std::vector<HostTensor>{

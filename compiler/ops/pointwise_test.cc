@@ -6,7 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "compiler/ir/graph.h"
-#include "compiler/ops/builder.h"
+#include "compiler/ops/core/builder.h"
 #include "compiler/ops/testing/op_check.h"
 #include "compiler/passes/autograd.h"
 #include "compiler/reference/host_tensor.h"

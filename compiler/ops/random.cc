@@ -15,8 +15,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "compiler/ops/op_categories.h"
-#include "compiler/ops/op_util.h"
+#include "compiler/ops/core/op_definer.h"
+#include "compiler/ops/families.h"
+#include "compiler/ops/core/op_util.h"
 
 namespace aotd::ops::internal {
 namespace {
@@ -60,6 +61,7 @@ absl::Status RegisterRandomOps(OpRegistry& r) {
   // derivatives.yaml: self: zeros_like(grad); no gradient flows.
   OpDefiner(r, "bernoulli.p(Tensor self, float p, *, Generator? generator=None) -> Tensor",
             OpKind::kOther)
+      .LowerToKernel("bernoulli")
       .Infer(InferBernoulli)
       .Kernel(BernoulliKernel)
       .NonDifferentiable()

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/ops/registry.h"
+#include "compiler/ops/core/registry.h"
 #include "compiler/ops/testing/op_check.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -10,9 +10,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
-#include "compiler/ops/builder.h"
-#include "compiler/ops/op_categories.h"
-#include "compiler/ops/op_util.h"
+#include "compiler/ops/core/builder.h"
+#include "compiler/ops/core/op_definer.h"
+#include "compiler/ops/families.h"
+#include "compiler/ops/core/op_util.h"
 
 namespace aotd::ops::internal {
 namespace {
@@ -159,6 +160,7 @@ void DefineSumAndMean(OpRegistry& r) {
             "sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, "
             "ScalarType? dtype=None) -> Tensor",
             OpKind::kReduction)
+      .LowerReduction({ReductionLowering::Combine::kSum, false, 1, 2})
       .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
         const TensorType& self = call.tensor(0);
         ASSIGN_OR_RETURN(std::vector<int64_t> dims, ReducedDims(call.arg(1), self.Rank()));
@@ -171,6 +173,7 @@ void DefineSumAndMean(OpRegistry& r) {
       });
 
   OpDefiner(r, "sum(Tensor self, *, ScalarType? dtype=None) -> Tensor", OpKind::kReduction)
+      .LowerReduction({ReductionLowering::Combine::kSum, false, -1, -1})
       .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
         return One(AccumulatingDType(call.tensor(0).dtype, call.OptDType(1)), {});
       })
@@ -184,6 +187,7 @@ void DefineSumAndMean(OpRegistry& r) {
             "mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, "
             "ScalarType? dtype=None) -> Tensor",
             OpKind::kReduction)
+      .LowerReduction({ReductionLowering::Combine::kSum, true, 1, 2})
       .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
         const TensorType& self = call.tensor(0);
         ASSIGN_OR_RETURN(std::vector<int64_t> dims, ReducedDims(call.arg(1), self.Rank()));
@@ -198,6 +202,7 @@ void DefineSumAndMean(OpRegistry& r) {
       });
 
   OpDefiner(r, "mean(Tensor self, *, ScalarType? dtype=None) -> Tensor", OpKind::kReduction)
+      .LowerReduction({ReductionLowering::Combine::kSum, true, -1, -1})
       .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
         ASSIGN_OR_RETURN(DType dtype, MeanDType(call.tensor(0).dtype, call.OptDType(1)));
         return One(dtype, {});
@@ -212,7 +217,10 @@ void DefineSumAndMean(OpRegistry& r) {
 // amax and amin: `better(a, b)` says whether a beats b; NaN beats all.
 void DefineExtremum(OpRegistry& r, absl::string_view signature, const char* op,
                     bool (*better)(double, double)) {
+  const bool is_max = std::string(op) == "amax";
   OpDefiner(r, signature, OpKind::kReduction)
+      .LowerReduction({is_max ? ReductionLowering::Combine::kMax : ReductionLowering::Combine::kMin,
+                       false, 1, 2})
       .Infer([op](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
         const TensorType& self = call.tensor(0);
         ASSIGN_OR_RETURN(std::vector<int64_t> dims, ReducedDims(call.arg(1), self.Rank()));
@@ -287,6 +295,7 @@ void DefineVariance(OpRegistry& r) {
             "var.correction(Tensor self, int[1]? dim, *, int? correction, "
             "bool keepdim=False) -> Tensor",
             OpKind::kReduction)
+      .LowerToKernel("var")
       .Infer([](const TypeCall& call) { return VarType(call, call.Bool(3)); })
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& results) {
         return VarKernel(call, results[0], call.OptInt(2).value_or(1));
@@ -300,6 +309,7 @@ void DefineVariance(OpRegistry& r) {
             "var.dim(Tensor self, int[1]? dim, bool unbiased=True, "
             "bool keepdim=False) -> Tensor",
             OpKind::kReduction)
+      .LowerToKernel("var_dim")
       .Infer([](const TypeCall& call) { return VarType(call, call.Bool(3)); })
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& results) {
         return VarKernel(call, results[0], call.Bool(2) ? 1 : 0);
@@ -334,6 +344,7 @@ ir::ValueId ProdBackward(GraphBuilder& b, ir::ValueId grad, ir::ValueId x, const
 
 void DefineProducts(OpRegistry& r) {
   OpDefiner(r, "prod(Tensor self, *, ScalarType? dtype=None) -> Tensor", OpKind::kReduction)
+      .LowerToKernel("prod")
       .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
         return One(AccumulatingDType(call.tensor(0).dtype, call.OptDType(1)), {});
       })
@@ -348,6 +359,7 @@ void DefineProducts(OpRegistry& r) {
             "prod.dim_int(Tensor self, int dim, bool keepdim=False, *, "
             "ScalarType? dtype=None) -> Tensor",
             OpKind::kReduction)
+      .LowerToKernel("prod_dim")
       .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
         const TensorType& self = call.tensor(0);
         ASSIGN_OR_RETURN(int64_t dim, NormalizeDim(call.Int(1), self.Rank()));
@@ -374,6 +386,7 @@ void DefineProducts(OpRegistry& r) {
 void DefineArgmax(OpRegistry& r) {
   OpDefiner(r, "argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor",
             OpKind::kReduction)
+      .LowerToKernel("argmax")
       .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
         const TensorType& self = call.tensor(0);
         std::optional<int64_t> dim = call.OptInt(1);

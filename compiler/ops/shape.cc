@@ -14,9 +14,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
-#include "compiler/ops/builder.h"
-#include "compiler/ops/op_categories.h"
-#include "compiler/ops/op_util.h"
+#include "compiler/ops/core/builder.h"
+#include "compiler/ops/core/op_definer.h"
+#include "compiler/ops/families.h"
+#include "compiler/ops/core/op_util.h"
 
 namespace aotd::ops::internal {
 namespace {
@@ -30,6 +31,49 @@ int64_t NumElements(const Dims& shape) {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
   return n;
+}
+
+// ---- Lowering: the storage offsets views add to their input's ----
+
+// Dim argument `arg` of a view's node, wrapped into [0, rank of argument 0).
+int64_t ViewDim(const ViewCall& v, int arg) {
+  int64_t d = v.node.args[arg].AsInt();
+  return d < 0 ? d + v.graph.type(v.node.args[0].AsValue()).Rank() : d;
+}
+
+int64_t SelectOffset(const ViewCall& v) {
+  const TensorType& in = v.graph.type(v.node.args[0].AsValue());
+  int64_t d = ViewDim(v, 1), index = v.node.args[2].AsInt();
+  if (index < 0) index += in.shape[d];
+  return index * in.strides[d];
+}
+
+int64_t SliceOffset(const ViewCall& v) {
+  const TensorType& in = v.graph.type(v.node.args[0].AsValue());
+  int64_t d = ViewDim(v, 1), size = in.shape[d];
+  int64_t start = v.node.args[2].is_none() ? 0 : v.node.args[2].AsInt();
+  if (start < 0) start += size;
+  return std::clamp<int64_t>(start, 0, size) * in.strides[d];
+}
+
+// split and split_with_sizes: the pieces before this one.
+int64_t SplitOffset(const ViewCall& v) {
+  const TensorType& in = v.graph.type(v.node.args[0].AsValue());
+  int64_t d = ViewDim(v, 2), before = 0;
+  for (int k = 0; k < v.output; ++k) before += v.graph.type(v.node.outputs[k]).shape[d];
+  return before * in.strides[d];
+}
+
+// as_strided's storage offset is absolute.
+int64_t AsStridedOffset(const ViewCall& v) {
+  return (v.node.args[3].is_none() ? 0 : v.node.args[3].AsInt()) - v.input_offset;
+}
+
+// reshape and flatten alias their input when inference gave the result its
+// strides (not contiguous ones) or the input is contiguous; otherwise they
+// copy.
+bool ReshapeAliases(const ir::Graph& g, const ir::Node& node) {
+  return !g.type(node.outputs[0]).IsContiguous() || g.type(node.args[0].AsValue()).IsContiguous();
 }
 
 // Where a view's elements are in its input's storage.
@@ -435,6 +479,7 @@ ir::ValueId Unsqueeze(GraphBuilder& b, ir::ValueId v, int64_t dim) {
 
 void DefineReshapes(OpRegistry& r) {
   OpDefiner(r, "view(Tensor(a) self, SymInt[] size) -> Tensor(a)", OpKind::kView)
+      .LowerView()
       .Infer(ViewInfer([](const TensorType& self, const auto& call) {
         return ViewGeometry(self, call.Ints(1));
       }))
@@ -442,6 +487,7 @@ void DefineReshapes(OpRegistry& r) {
       .Derivative(ReshapeBack);
 
   OpDefiner(r, "_unsafe_view(Tensor self, SymInt[] size) -> Tensor", OpKind::kView)
+      .LowerView()
       .Infer(ViewInfer([](const TensorType& self, const auto& call) {
         return ViewGeometry(self, call.Ints(1));
       }))
@@ -449,6 +495,7 @@ void DefineReshapes(OpRegistry& r) {
       .Derivative(ReshapeBack);
 
   OpDefiner(r, "reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)", OpKind::kView)
+      .LowerView({nullptr, ReshapeAliases, "copy_strided"})
       .Infer(ViewInfer([](const TensorType& self, const auto& call) {
         return ReshapeGeometry(self, call.Ints(1));
       }))
@@ -461,6 +508,7 @@ void DefineReshapes(OpRegistry& r) {
             "_reshape_alias(Tensor(a) self, SymInt[] size, SymInt[] stride) "
             "-> Tensor(a)",
             OpKind::kView)
+      .LowerView()
       .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
         const TensorType& self = call.tensor(0);
         Dims size = call.Ints(1), stride = call.Ints(2);
@@ -479,6 +527,7 @@ void DefineReshapes(OpRegistry& r) {
             "flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) "
             "-> Tensor(a)",
             OpKind::kView)
+      .LowerView({nullptr, ReshapeAliases, "copy_strided"})
       .Infer(ViewInfer([](const TensorType& self, const auto& call) {
         return FlattenGeometry(self, call.Int(1), call.Int(2));
       }))
@@ -491,6 +540,7 @@ void DefineExpandAndDims(OpRegistry& r) {
             "expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) "
             "-> Tensor(a)",
             OpKind::kView)
+      .LowerView()
       .Infer(ViewInfer([](const TensorType& self, const auto& call) {
         return ExpandGeometry(self, call.Ints(1));
       }))
@@ -506,6 +556,7 @@ void DefineExpandAndDims(OpRegistry& r) {
     return UnsqueezeGeometry(self, call.Int(1));
   };
   OpDefiner(r, "unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", OpKind::kView)
+      .LowerView()
       .Infer(ViewInfer(unsqueeze))
       .Kernel(ViewKernel(unsqueeze))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -519,6 +570,7 @@ void DefineExpandAndDims(OpRegistry& r) {
     return SqueezeGeometry(self, {});
   };
   OpDefiner(r, "squeeze(Tensor(a) self) -> Tensor(a)", OpKind::kView)
+      .LowerView()
       .Infer(ViewInfer(squeeze))
       .Kernel(ViewKernel(squeeze))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -536,6 +588,7 @@ void DefineExpandAndDims(OpRegistry& r) {
     return SqueezeGeometry(self, {d});
   };
   OpDefiner(r, "squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)", OpKind::kView)
+      .LowerView()
       .Infer(ViewInfer(squeeze_dim))
       .Kernel(ViewKernel(squeeze_dim))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -556,6 +609,7 @@ void DefinePermutations(OpRegistry& r) {
     return TransposeGeometry(self, 0, self.Rank() < 2 ? 0 : 1);
   };
   OpDefiner(r, "t(Tensor(a) self) -> Tensor(a)", OpKind::kView)
+      .LowerView()
       .Infer(ViewInfer(t))
       .Kernel(ViewKernel(t))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -566,6 +620,7 @@ void DefinePermutations(OpRegistry& r) {
     return TransposeGeometry(self, call.Int(1), call.Int(2));
   };
   OpDefiner(r, "transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)", OpKind::kView)
+      .LowerView()
       .Infer(ViewInfer(transpose))
       .Kernel(ViewKernel(transpose))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -582,6 +637,7 @@ void DefinePermutations(OpRegistry& r) {
     return PermuteGeometry(self, call.Ints(1));
   };
   OpDefiner(r, "permute(Tensor(a) self, int[] dims) -> Tensor(a)", OpKind::kView)
+      .LowerView()
       .Infer(ViewInfer(permute))
       .Kernel(ViewKernel(permute))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -617,6 +673,7 @@ void DefineSlicing(OpRegistry& r) {
     return SelectGeometry(self, call.Int(1), call.Int(2));
   };
   OpDefiner(r, "select.int(Tensor(a) self, int dim, int index) -> Tensor(a)", OpKind::kView)
+      .LowerView({SelectOffset})
       .Infer(ViewInfer(select))
       .Kernel(ViewKernel(select))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -637,6 +694,7 @@ void DefineSlicing(OpRegistry& r) {
             "slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, "
             "SymInt? end=None, SymInt step=1) -> Tensor(a)",
             OpKind::kView)
+      .LowerView({SliceOffset})
       .Infer(ViewInfer(slice))
       .Kernel(ViewKernel(slice))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -712,6 +770,7 @@ void DefineSlicing(OpRegistry& r) {
             "split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) "
             "-> Tensor(a)[]",
             OpKind::kView)
+      .LowerView({SplitOffset})
       .Infer(split_infer(false))
       .Kernel(split_kernel(false))
       .Derivative(split_back);
@@ -719,6 +778,7 @@ void DefineSlicing(OpRegistry& r) {
             "split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) "
             "-> Tensor(a)[]",
             OpKind::kView)
+      .LowerView({SplitOffset})
       .Infer(split_infer(true))
       .Kernel(split_kernel(true))
       .Derivative(split_back);
@@ -1124,11 +1184,13 @@ void DefineAliases(OpRegistry& r) {
     return Geometry{self.shape, self.strides};
   };
   OpDefiner(r, "detach(Tensor(a) self) -> Tensor(a)", OpKind::kView)
+      .LowerView()
       .Infer(ViewInfer(same))
       .Kernel(SameValues)
       .NonDifferentiable();
 
   OpDefiner(r, "alias(Tensor(a) self) -> Tensor(a)", OpKind::kView)
+      .LowerView()
       .Infer(ViewInfer(same))
       .Kernel(SameValues)
       .Derivative([](DerivativeContext& c) -> Grads { return {{0, c.grad(0)}}; });
@@ -1143,6 +1205,7 @@ void DefineAliases(OpRegistry& r) {
             "as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, "
             "SymInt? storage_offset=None) -> Tensor(a)",
             OpKind::kView)
+      .LowerView({AsStridedOffset})
       .Infer(ViewInfer(as_strided))
       .Kernel(ViewKernel(as_strided))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -1175,6 +1238,7 @@ using KeepFn = bool (*)(int64_t row, int64_t col, int64_t diagonal);
 
 void DefineTriangle(OpRegistry& r, absl::string_view signature, const char* op, KeepFn keep) {
   OpDefiner(r, signature, OpKind::kOther)
+      .LowerToKernel(op)
       .Infer([op](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
         const TensorType& self = call.tensor(0);
         if (self.Rank() < 2) {
@@ -1201,6 +1265,7 @@ void DefineTriangle(OpRegistry& r, absl::string_view signature, const char* op, 
 void DefineCopies(OpRegistry& r) {
   OpDefiner(r, "clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor",
             OpKind::kPointwise)
+      .LowerElementwise([](const ElementExpr& e) { return e.x(0); })
       .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
         // clone is empty_like(self, memory_format) filled with self's values:
         // it has empty_like's result type.
@@ -1288,6 +1353,7 @@ absl::StatusOr<std::vector<HostTensor>> JoinKernel(const KernelCall& call,
 
 void DefineJoins(OpRegistry& r) {
   OpDefiner(r, "cat(Tensor[] tensors, int dim=0) -> Tensor", OpKind::kOther)
+      .LowerToKernel("cat")
       .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
         std::vector<const TensorType*> ts = call.tensors(0);
         RETURN_IF_ERROR(CheckNonEmpty(ts, "cat"));
@@ -1331,6 +1397,7 @@ void DefineJoins(OpRegistry& r) {
       });
 
   OpDefiner(r, "stack(Tensor[] tensors, int dim=0) -> Tensor", OpKind::kOther)
+      .LowerToKernel("stack")
       .Infer([](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
         std::vector<const TensorType*> ts = call.tensors(0);
         RETURN_IF_ERROR(CheckNonEmpty(ts, "stack"));

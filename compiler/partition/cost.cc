@@ -2,8 +2,8 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "compiler/ir/rewrite.h"
-#include "compiler/ops/op_def.h"
-#include "compiler/ops/registry.h"
+#include "compiler/ops/core/op_def.h"
+#include "compiler/ops/core/registry.h"
 
 namespace aotd::partition {
 

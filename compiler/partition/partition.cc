@@ -11,8 +11,9 @@
 #include "boost/graph/boykov_kolmogorov_max_flow.hpp"
 #include "common/status_macros.h"
 #include "compiler/ir/rewrite.h"
-#include "compiler/ops/op_def.h"
-#include "compiler/ops/registry.h"
+#include "compiler/ops/core/op_def.h"
+#include "compiler/ops/core/lowering.h"
+#include "compiler/ops/core/registry.h"
 #include "compiler/partition/cost.h"
 
 namespace aotd::partition {
@@ -63,16 +64,7 @@ class JointAnalysis {
       }
     }
     // Storage bases: a view's base is its input's base.
-    base_.resize(n_);
-    for (size_t v = 0; v < n_; ++v) base_[v] = static_cast<ValueId>(v);
-    for (const ir::Node& node : g_.nodes()) {
-      const ops::OpDef* def = ops::OpRegistry::Global().Find(node.op);
-      if (def == nullptr || def->kind != ops::OpKind::kView || node.args.empty() ||
-          !node.args[0].is_value()) {
-        continue;
-      }
-      for (ValueId out : node.outputs) base_[out] = base_[node.args[0].AsValue()];
-    }
+    base_ = ops::StorageBases(g_);
     // Distance (in nodes) from a forward value to the nearest backward use.
     dist_from_bw_.assign(n_, 0);
     for (int i = static_cast<int>(g_.nodes().size()) - 1; i >= 0; --i) {

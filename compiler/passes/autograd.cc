@@ -3,9 +3,9 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/rewrite.h"
 #include "compiler/ir/verify.h"
-#include "compiler/ops/builder.h"
-#include "compiler/ops/op_def.h"
-#include "compiler/ops/registry.h"
+#include "compiler/ops/core/builder.h"
+#include "compiler/ops/core/op_def.h"
+#include "compiler/ops/core/registry.h"
 #include "compiler/passes/dce.h"
 
 namespace aotd::passes {

@@ -6,7 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/rewrite.h"
-#include "compiler/ops/registry.h"
+#include "compiler/ops/core/registry.h"
 
 namespace aotd::passes {
 namespace {

@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/rewrite.h"
 #include "compiler/ir/verify.h"
-#include "compiler/ops/builder.h"
-#include "compiler/ops/registry.h"
+#include "compiler/ops/core/builder.h"
+#include "compiler/ops/core/registry.h"
 
 namespace aotd::passes {
 namespace {

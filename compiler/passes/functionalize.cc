@@ -7,8 +7,9 @@
 #include "common/status_macros.h"
 #include "compiler/ir/rewrite.h"
 #include "compiler/ir/verify.h"
-#include "compiler/ops/builder.h"
-#include "compiler/ops/registry.h"
+#include "compiler/ops/core/builder.h"
+#include "compiler/ops/core/lowering.h"
+#include "compiler/ops/core/registry.h"
 
 namespace aotd::passes {
 namespace {
@@ -171,11 +172,7 @@ class Functionalizer {
       int n = forward_.value(chain.back()).node;
       if (n < 0) break;
       const ir::Node& producer = forward_.node(n);
-      const ops::OpDef* def = ops::OpRegistry::Global().Find(producer.op);
-      if (def == nullptr || def->kind != ops::OpKind::kView || producer.args.empty() ||
-          !producer.args[0].is_value()) {
-        break;
-      }
+      if (!ops::IsAliasingView(forward_, producer)) break;
       chain.push_back(producer.args[0].AsValue());
     }
     return std::vector<ValueId>(chain.rbegin(), chain.rend());

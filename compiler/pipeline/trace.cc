@@ -1,7 +1,7 @@
 #include "compiler/pipeline/trace.h"
 
 #include "common/status_macros.h"
-#include "compiler/ops/verify.h"
+#include "compiler/ops/core/verify.h"
 #include "compiler/passes/cse.h"
 #include "compiler/passes/dce.h"
 #include "compiler/passes/decompose.h"

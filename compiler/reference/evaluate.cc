@@ -3,8 +3,8 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/text.h"
 #include "compiler/ir/verify.h"
-#include "compiler/ops/op_def.h"
-#include "compiler/ops/registry.h"
+#include "compiler/ops/core/op_def.h"
+#include "compiler/ops/core/registry.h"
 
 namespace aotd::reference {
 

@@ -7,9 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "compiler/ir/text.h"
-#include "compiler/ops/infer.h"
-#include "compiler/ops/registry.h"
-#include "compiler/ops/schema.h"
+#include "compiler/ops/core/infer.h"
+#include "compiler/ops/core/registry.h"
+#include "compiler/ops/core/schema.h"
 #include "compiler/reference/evaluate.h"
 #include "gtest/gtest.h"
 

@@ -20,7 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "compiler/ir/graph.h"
-#include "compiler/ops/builder.h"
+#include "compiler/ops/core/builder.h"
 #include "compiler/passes/autograd.h"
 #include "compiler/reference/host_tensor.h"
 

@@ -1,6 +1,6 @@
 // Verifying a whole graph against the op library.
-#ifndef AOTD_COMPILER_OPS_VERIFY_H_
-#define AOTD_COMPILER_OPS_VERIFY_H_
+#ifndef AOTD_COMPILER_OPS_CORE_VERIFY_H_
+#define AOTD_COMPILER_OPS_CORE_VERIFY_H_
 
 #include "absl/status/status.h"
 #include "compiler/ir/graph.h"
@@ -16,4 +16,4 @@ absl::Status VerifyNodes(const ir::Graph& graph);
 
 }  // namespace aotd::ops
 
-#endif  // AOTD_COMPILER_OPS_VERIFY_H_
+#endif  // AOTD_COMPILER_OPS_CORE_VERIFY_H_

@@ -1,13 +1,13 @@
-// Internal to compiler/ops: the per-category op lists that
-// OpRegistry::Global() is built from, one .cc file each.
-#ifndef AOTD_COMPILER_OPS_OP_CATEGORIES_H_
-#define AOTD_COMPILER_OPS_OP_CATEGORIES_H_
+// For the op families (compiler/ops/<family>/): how they declare their ops
+// into the registry OpRegistry::Global() is built from.
+#ifndef AOTD_COMPILER_OPS_CORE_OP_DEFINER_H_
+#define AOTD_COMPILER_OPS_CORE_OP_DEFINER_H_
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "compiler/ops/op_def.h"
-#include "compiler/ops/registry.h"
+#include "compiler/ops/core/op_def.h"
+#include "compiler/ops/core/registry.h"
 
 namespace aotd::ops::internal {
 
@@ -39,21 +39,21 @@ class OpDefiner {
   // Its results are random (OpDef::random).
   OpDefiner& Random();
 
+  // How codegen lowers it (compiler/ops/core/lowering.h); at most one per
+  // op, and none for an op that decomposes or works in place.
+  OpDefiner& LowerElementwise(ElementFn f);
+  OpDefiner& LowerReduction(ReductionLowering r);
+  OpDefiner& LowerView(ViewLowering v = {});
+  OpDefiner& LowerToKernel(std::string kernel);
+
  private:
+  void SetLowering(Lowering::Kind kind);
+
   OpRegistry& registry_;
   std::string signature_;
   OpDef def_;
 };
 
-// Each adds one category of ops, with the errors of AddSignatures.
-absl::Status RegisterPointwiseOps(OpRegistry& registry);  // pointwise.cc
-absl::Status RegisterReductionOps(OpRegistry& registry);  // reduction.cc
-absl::Status RegisterShapeOps(OpRegistry& registry);      // shape.cc
-absl::Status RegisterCreationOps(OpRegistry& registry);   // creation.cc
-absl::Status RegisterNnOps(OpRegistry& registry);         // nn.cc
-absl::Status RegisterIndexingOps(OpRegistry& registry);   // indexing.cc
-absl::Status RegisterRandomOps(OpRegistry& registry);     // random.cc
-
 }  // namespace aotd::ops::internal
 
-#endif  // AOTD_COMPILER_OPS_OP_CATEGORIES_H_
+#endif  // AOTD_COMPILER_OPS_CORE_OP_DEFINER_H_

@@ -1,4 +1,4 @@
-#include "compiler/ops/op_util.h"
+#include "compiler/ops/core/op_util.h"
 
 #include <algorithm>
 

@@ -1,12 +1,12 @@
 // Running an op's shape and dtype inference on graph values.
-#ifndef AOTD_COMPILER_OPS_INFER_H_
-#define AOTD_COMPILER_OPS_INFER_H_
+#ifndef AOTD_COMPILER_OPS_CORE_INFER_H_
+#define AOTD_COMPILER_OPS_CORE_INFER_H_
 
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "compiler/ir/graph.h"
-#include "compiler/ops/op_def.h"
+#include "compiler/ops/core/op_def.h"
 
 namespace aotd::ops {
 
@@ -24,4 +24,4 @@ absl::Status CheckNodeTypes(const ir::Graph& graph, const ir::Node& node);
 
 }  // namespace aotd::ops
 
-#endif  // AOTD_COMPILER_OPS_INFER_H_
+#endif  // AOTD_COMPILER_OPS_CORE_INFER_H_

@@ -8,8 +8,8 @@
 // compiler. Ops are added per category (compiler/ops/pointwise.cc,
 // reduction.cc, shape.cc, creation.cc, nn.cc), each a list of ATen
 // signatures as PyTorch 1.13's native_functions.yaml writes them.
-#ifndef AOTD_COMPILER_OPS_REGISTRY_H_
-#define AOTD_COMPILER_OPS_REGISTRY_H_
+#ifndef AOTD_COMPILER_OPS_CORE_REGISTRY_H_
+#define AOTD_COMPILER_OPS_CORE_REGISTRY_H_
 
 #include <memory>
 #include <string>
@@ -18,8 +18,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "compiler/ops/op_def.h"
-#include "compiler/ops/schema.h"
+#include "compiler/ops/core/op_def.h"
+#include "compiler/ops/core/schema.h"
 
 namespace aotd::ops {
 
@@ -52,4 +52,4 @@ class OpRegistry {
 
 }  // namespace aotd::ops
 
-#endif  // AOTD_COMPILER_OPS_REGISTRY_H_
+#endif  // AOTD_COMPILER_OPS_CORE_REGISTRY_H_

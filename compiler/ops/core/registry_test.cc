@@ -1,4 +1,4 @@
-#include "compiler/ops/registry.h"
+#include "compiler/ops/core/registry.h"
 
 #include <set>
 #include <string>
@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "compiler/ir/dtype.h"
 #include "compiler/ir/graph.h"
-#include "compiler/ops/schema.h"
+#include "compiler/ops/core/schema.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

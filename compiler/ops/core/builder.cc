@@ -1,11 +1,11 @@
-#include "compiler/ops/builder.h"
+#include "compiler/ops/core/builder.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "compiler/ops/infer.h"
-#include "compiler/ops/op_def.h"
-#include "compiler/ops/registry.h"
-#include "compiler/ops/schema.h"
+#include "compiler/ops/core/infer.h"
+#include "compiler/ops/core/op_def.h"
+#include "compiler/ops/core/registry.h"
+#include "compiler/ops/core/schema.h"
 
 namespace aotd::ops {
 namespace {

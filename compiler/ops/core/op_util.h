@@ -1,14 +1,14 @@
 // Internal to compiler/ops: helpers shared by the op definitions: PyTorch's
 // broadcasting and type promotion, dimension handling, and kernel loops.
-#ifndef AOTD_COMPILER_OPS_OP_UTIL_H_
-#define AOTD_COMPILER_OPS_OP_UTIL_H_
+#ifndef AOTD_COMPILER_OPS_CORE_OP_UTIL_H_
+#define AOTD_COMPILER_OPS_CORE_OP_UTIL_H_
 
 #include <functional>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "compiler/ir/graph.h"
-#include "compiler/ops/op_def.h"
+#include "compiler/ops/core/op_def.h"
 #include "compiler/reference/host_tensor.h"
 
 namespace aotd::ops::internal {
@@ -73,4 +73,4 @@ inline std::vector<TensorType> One(DType dtype, Dims shape) {
 
 }  // namespace aotd::ops::internal
 
-#endif  // AOTD_COMPILER_OPS_OP_UTIL_H_
+#endif  // AOTD_COMPILER_OPS_CORE_OP_UTIL_H_

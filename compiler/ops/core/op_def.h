@@ -1,8 +1,8 @@
 // What the compiler knows about one op, declared in one place: its schema,
-// shape and dtype inference, reference kernel, derivative and optional
-// decomposition (compiler/ops/*.cc register them per category).
-#ifndef AOTD_COMPILER_OPS_OP_DEF_H_
-#define AOTD_COMPILER_OPS_OP_DEF_H_
+// shape and dtype inference, reference kernel, derivative, optional
+// decomposition and lowering (compiler/ops/<family>/ register them).
+#ifndef AOTD_COMPILER_OPS_CORE_OP_DEF_H_
+#define AOTD_COMPILER_OPS_CORE_OP_DEF_H_
 
 #include <functional>
 #include <optional>
@@ -11,7 +11,8 @@
 
 #include "absl/status/statusor.h"
 #include "compiler/ir/graph.h"
-#include "compiler/ops/schema.h"
+#include "compiler/ops/core/lowering.h"
+#include "compiler/ops/core/schema.h"
 #include "compiler/reference/host_tensor.h"
 
 namespace aotd::ops {
@@ -111,7 +112,7 @@ class DerivativeContext {
   // Whether tensor argument i wants a gradient (false for non-tensors).
   bool needs_grad(int i) const { return node_.args[i].is_value() && needs_grad_(input(i)); }
 
-  static constexpr ir::ValueId kNoValue = -1;
+  static constexpr ir::ValueId kNoValue = ir::kNoValue;
 
  private:
   const ir::Node& node_;
@@ -157,8 +158,13 @@ struct OpDef {
   // Each call draws new random values: two calls with equal arguments
   // differ, so passes never merge, fold or recompute one.
   bool random = false;
+  // How codegen lowers it (kDecomposition when `decompose` is set).
+  Lowering lowering;
+  // Whether the op writes one of its arguments (an in-place op, which
+  // functionalization rewrites: it never reaches codegen).
+  bool IsInPlace() const;
 };
 
 }  // namespace aotd::ops
 
-#endif  // AOTD_COMPILER_OPS_OP_DEF_H_
+#endif  // AOTD_COMPILER_OPS_CORE_OP_DEF_H_

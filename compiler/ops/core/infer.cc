@@ -1,10 +1,10 @@
-#include "compiler/ops/infer.h"
+#include "compiler/ops/core/infer.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "compiler/ir/text.h"
 #include "compiler/ir/verify.h"
-#include "compiler/ops/registry.h"
+#include "compiler/ops/core/registry.h"
 
 namespace aotd::ops {
 namespace {

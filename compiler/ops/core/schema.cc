@@ -1,4 +1,4 @@
-#include "compiler/ops/schema.h"
+#include "compiler/ops/core/schema.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "compiler/ops/registry.h"
+#include "compiler/ops/core/registry.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -7,29 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "compiler/ops/op_categories.h"
+#include "compiler/ops/core/op_definer.h"
 
 namespace aotd::ops {
-
-const OpRegistry& OpRegistry::Global() {
-  static const OpRegistry* const registry = [] {
-    auto* built = new OpRegistry();
-    for (auto* register_ops :
-         {&internal::RegisterPointwiseOps, &internal::RegisterReductionOps,
-          &internal::RegisterShapeOps, &internal::RegisterCreationOps,
-          &internal::RegisterNnOps, &internal::RegisterIndexingOps,
-          &internal::RegisterRandomOps}) {
-      absl::Status status = register_ops(*built);
-      if (!status.ok()) {
-        std::fprintf(stderr, "aotd: building the op registry failed: %s\n",
-                     status.ToString().c_str());
-        std::abort();
-      }
-    }
-    return built;
-  }();
-  return *registry;
-}
 
 const OpDef* OpRegistry::Find(absl::string_view op_name) const {
   auto it = ops_.find(op_name);
@@ -92,6 +72,11 @@ OpDefiner::OpDefiner(OpRegistry& registry, absl::string_view signature, OpKind k
 }
 
 OpDefiner::~OpDefiner() {
+  if (def_.decompose && def_.lowering.kind != Lowering::Kind::kDecomposition) {
+    std::fprintf(stderr, "aotd: \"%s\" declares a decomposition and a lowering\n",
+                 signature_.c_str());
+    std::abort();
+  }
   absl::Status status = registry_.Add(std::move(def_));
   if (!status.ok()) {
     std::fprintf(stderr, "aotd: registering \"%s\": %s\n", signature_.c_str(),
@@ -131,5 +116,45 @@ OpDefiner& OpDefiner::Random() {
   return *this;
 }
 
+void OpDefiner::SetLowering(Lowering::Kind kind) {
+  if (def_.lowering.kind != Lowering::Kind::kDecomposition) {
+    std::fprintf(stderr, "aotd: \"%s\" declares two lowerings\n", signature_.c_str());
+    std::abort();
+  }
+  def_.lowering.kind = kind;
+}
+
+OpDefiner& OpDefiner::LowerElementwise(ElementFn f) {
+  SetLowering(Lowering::Kind::kElementwise);
+  def_.lowering.element = std::move(f);
+  return *this;
+}
+
+OpDefiner& OpDefiner::LowerReduction(ReductionLowering r) {
+  SetLowering(Lowering::Kind::kReduction);
+  def_.lowering.reduction = r;
+  return *this;
+}
+
+OpDefiner& OpDefiner::LowerView(ViewLowering v) {
+  SetLowering(Lowering::Kind::kView);
+  def_.lowering.view = std::move(v);
+  return *this;
+}
+
+OpDefiner& OpDefiner::LowerToKernel(std::string kernel) {
+  SetLowering(Lowering::Kind::kKernel);
+  def_.lowering.kernel = std::move(kernel);
+  return *this;
+}
+
 }  // namespace internal
+
+bool OpDef::IsInPlace() const {
+  for (const ArgSpec& arg : schema.args) {
+    if (arg.mutated) return true;
+  }
+  return false;
+}
+
 }  // namespace aotd::ops

@@ -27,8 +27,8 @@
 // number".
 //
 // Everything here is a pure function of its inputs and thread-safe.
-#ifndef AOTD_COMPILER_OPS_SCHEMA_H_
-#define AOTD_COMPILER_OPS_SCHEMA_H_
+#ifndef AOTD_COMPILER_OPS_CORE_SCHEMA_H_
+#define AOTD_COMPILER_OPS_CORE_SCHEMA_H_
 
 #include <optional>
 #include <string>
@@ -145,4 +145,4 @@ absl::Status CheckBoundArguments(const OpSchema& schema,
 
 }  // namespace aotd::ops
 
-#endif  // AOTD_COMPILER_OPS_SCHEMA_H_
+#endif  // AOTD_COMPILER_OPS_CORE_SCHEMA_H_

@@ -6,8 +6,8 @@
 // kNoValue; later calls do nothing. Check status() once at the end. A
 // failure here means a pass or formula built a bad call: an INTERNAL error
 // naming the op and the reason.
-#ifndef AOTD_COMPILER_OPS_BUILDER_H_
-#define AOTD_COMPILER_OPS_BUILDER_H_
+#ifndef AOTD_COMPILER_OPS_CORE_BUILDER_H_
+#define AOTD_COMPILER_OPS_CORE_BUILDER_H_
 
 #include <string>
 #include <utility>
@@ -23,7 +23,7 @@ using Kwargs = std::vector<std::pair<std::string, ir::Argument>>;
 
 class GraphBuilder {
  public:
-  static constexpr ir::ValueId kNoValue = -1;
+  static constexpr ir::ValueId kNoValue = ir::kNoValue;
 
   // Appends to `graph`, which must outlive the builder.
   explicit GraphBuilder(ir::Graph& graph) : graph_(graph) {}
@@ -68,4 +68,4 @@ class GraphBuilder {
 
 }  // namespace aotd::ops
 
-#endif  // AOTD_COMPILER_OPS_BUILDER_H_
+#endif  // AOTD_COMPILER_OPS_CORE_BUILDER_H_
