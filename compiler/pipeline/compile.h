@@ -7,13 +7,15 @@
 #include "absl/status/statusor.h"
 #include "compiler/ir/graph.h"
 #include "compiler/partition/partition.h"
+#include "compiler/pipeline/compiler_version.h"
 #include "compiler/toolchain/toolchain.h"
 #include "proto/artifact.pb.h"
 
 namespace aotd::pipeline {
 
-// The compiler's version, part of every cache key.
-inline constexpr char kCompilerVersion[] = "aotd-compiler/0.4";
+// kCompilerVersion (compiler_version.h, generated), part of every cache key:
+// a release name and a digest of every source that decides an artifact's
+// bytes.
 
 struct CompileOptions {
   partition::Options partition;
