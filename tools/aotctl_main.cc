@@ -126,6 +126,11 @@ int main(int argc, char** argv) {
   CLI::App* trace = app.add_subcommand("trace", "Print the joint forward/backward graph of a graph");
   trace->add_option("FILE", trace_file)->required();
   trace->add_flag("--json", trace_json, "A JSON summary with op counts instead");
+  std::vector<std::string> dump_after;
+  const std::string dump_help =
+      "Print the graph after these stages (functionalize, autograd, decompose, cse, dce, "
+      "partition, or all)";
+  trace->add_option("--dump-after", dump_after, dump_help)->delimiter(',');
 
   std::vector<std::string> partition_files;
   std::string partitioner = "min_cut";
@@ -148,6 +153,7 @@ int main(int argc, char** argv) {
   compile->add_option("--memory-budget", memory_budget, "0..1, for min_cut")->capture_default_str();
   compile->add_option("-o,--output", compile_output, "Write the artifact here");
   compile->add_flag("--source", compile_source, "Print the generated C++");
+  compile->add_option("--dump-after", dump_after, dump_help)->delimiter(',');
 
   std::vector<std::string> conformance_dirs;
   bool conformance_local = false;
@@ -197,7 +203,7 @@ int main(int argc, char** argv) {
   if (print->parsed()) return Finish(aotd::tools::GraphPrint(print_file, std::cout));
   if (key->parsed()) return Finish(aotd::tools::GraphKeyCommand(key_file, std::cout));
   if (trace->parsed()) {
-    return Finish(aotd::tools::TraceCommand(trace_file, trace_json || json, std::cout));
+    return Finish(aotd::tools::TraceCommand(trace_file, trace_json || json, dump_after, std::cout));
   }
   if (partition->parsed()) {
     if (partition_compare) {
@@ -214,7 +220,8 @@ int main(int argc, char** argv) {
       return Finish(absl::UnimplementedError("compiling through a server is not available yet: use --local"));
     }
     return Finish(aotd::tools::CompileCommand(compile_file, partitioner, memory_budget,
-                                              compile_output, compile_source, std::cout));
+                                              compile_output, compile_source, dump_after,
+                                              std::cout));
   }
   if (conformance->parsed()) {
     if (conformance_local) {

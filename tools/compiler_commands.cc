@@ -57,6 +57,31 @@ Json FunctorchReference(const std::string& file) {
   return doc;
 }
 
+// Hooks that print the graph after each stage of `dump_after` to `out`,
+// headed by the stage's name. INVALID_ARGUMENT for an unknown stage.
+absl::StatusOr<pipeline::StageHooks> DumpHooks(const std::vector<std::string>& dump_after,
+                                               std::ostream& out) {
+  pipeline::StageHooks hooks;
+  for (const std::string& stage : dump_after) RETURN_IF_ERROR(pipeline::CheckStageName(stage));
+  hooks.dump_after = dump_after;
+  hooks.dump = [&out](absl::string_view stage, const ir::Graph& graph) {
+    out << "=== after " << stage << " ===\n" << ir::PrintGraph(graph);
+  };
+  return hooks;
+}
+
+const char* LoweringName(const ops::OpDef& def) {
+  if (def.IsInPlace()) return "via its pure form";
+  switch (def.lowering.kind) {
+    case ops::Lowering::Kind::kDecomposition: return "decomposed";
+    case ops::Lowering::Kind::kElementwise: return "elementwise";
+    case ops::Lowering::Kind::kReduction: return "reduction";
+    case ops::Lowering::Kind::kView: return "view";
+    case ops::Lowering::Kind::kKernel: return "kernel";
+  }
+  return "?";
+}
+
 absl::StatusOr<partition::Partitioned> PartitionFile(const std::string& file,
                                                      partition::Options options) {
   ASSIGN_OR_RETURN(ir::Graph forward, frontend::LoadGraphFile(file));
@@ -87,9 +112,12 @@ Json ReportJson(const partition::Report& r) {
 
 }  // namespace
 
-absl::Status TraceCommand(const std::string& file, bool json, std::ostream& out) {
+absl::Status TraceCommand(const std::string& file, bool json,
+                          const std::vector<std::string>& dump_after, std::ostream& out) {
+  ASSIGN_OR_RETURN(pipeline::StageHooks hooks, DumpHooks(dump_after, out));
   ASSIGN_OR_RETURN(ir::Graph forward, frontend::LoadGraphFile(file));
-  ASSIGN_OR_RETURN(pipeline::Traced traced, pipeline::Trace(forward));
+  pipeline::StageLog log(&hooks);
+  ASSIGN_OR_RETURN(pipeline::Traced traced, pipeline::Trace(forward, log));
   const passes::JointGraph& joint = traced.joint;
   if (!json) {
     out << ir::PrintGraph(joint.graph);
@@ -169,12 +197,14 @@ absl::Status PartitionCompareCommand(const std::vector<std::string>& files, std:
 
 absl::Status CompileCommand(const std::string& file, const std::string& partitioner,
                             double memory_budget, const std::string& output, bool print_source,
-                            std::ostream& out) {
+                            const std::vector<std::string>& dump_after, std::ostream& out) {
   ASSIGN_OR_RETURN(partition::Strategy strategy, partition::ParseStrategy(partitioner));
+  ASSIGN_OR_RETURN(pipeline::StageHooks hooks, DumpHooks(dump_after, out));
   ASSIGN_OR_RETURN(ir::Graph forward, frontend::LoadGraphFile(file));
   std::unique_ptr<toolchain::Toolchain> tc = toolchain::NewSystemToolchain();
   pipeline::CompileOptions options;
   options.partition = {strategy, memory_budget};
+  options.hooks = &hooks;
   ASSIGN_OR_RETURN(proto::Artifact artifact, pipeline::Compile(forward, options, *tc));
   if (print_source) out << artifact.source();
   if (!output.empty()) {
@@ -196,8 +226,9 @@ absl::Status CompileCommand(const std::string& file, const std::string& partitio
 absl::Status OpsCommand(bool markdown, std::ostream& out) {
   std::vector<const ops::OpDef*> all = ops::OpRegistry::Global().All();
   if (markdown) {
-    out << "| op | kind | schema | shape/dtype | reference kernel | derivative | decomposition |\n"
-        << "|---|---|---|---|---|---|---|\n";
+    out << "| op | kind | schema | shape/dtype | reference kernel | derivative | decomposition "
+           "| lowering |\n"
+        << "|---|---|---|---|---|---|---|---|\n";
   }
   for (const ops::OpDef* def : all) {
     const char* infer = def->infer ? "yes" : "MISSING";
@@ -205,11 +236,12 @@ absl::Status OpsCommand(bool markdown, std::ostream& out) {
     const char* decompose = def->decompose ? "yes" : "-";
     if (markdown) {
       out << "| `" << def->schema.name << "` | " << KindName(def->kind) << " | yes | " << infer
-          << " | " << kernel << " | " << DerivativeName(*def) << " | " << decompose << " |\n";
+          << " | " << kernel << " | " << DerivativeName(*def) << " | " << decompose << " | "
+          << LoweringName(*def) << " |\n";
     } else {
       out << def->schema.name << "  kind=" << KindName(def->kind) << " infer=" << infer
           << " kernel=" << kernel << " derivative=" << DerivativeName(*def)
-          << " decompose=" << decompose << "\n";
+          << " decompose=" << decompose << " lowering=" << LoweringName(*def) << "\n";
     }
   }
   if (markdown) {

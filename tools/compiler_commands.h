@@ -12,8 +12,11 @@ namespace aotd::tools {
 
 // Imports FILE, traces it and prints the joint graph in the text IR, or with
 // `json` a summary: inputs and outputs by role and op counts, next to
-// functorch's joint op counts when a reference.json sits beside FILE.
-absl::Status TraceCommand(const std::string& file, bool json, std::ostream& out);
+// functorch's joint op counts when a reference.json sits beside FILE. Before
+// it, the graph after each stage of `dump_after` (compiler/pipeline/stages.h;
+// "all" for every one). INVALID_ARGUMENT for an unknown stage.
+absl::Status TraceCommand(const std::string& file, bool json,
+                          const std::vector<std::string>& dump_after, std::ostream& out);
 
 // Partitions FILE's joint graph and prints the partition report (saved
 // values and why, recomputed values and why, totals); with `json`, the same
@@ -28,13 +31,15 @@ absl::Status PartitionCompareCommand(const std::vector<std::string>& files, std:
 
 // Compiles FILE locally (no server) into a sealed artifact; writes it to
 // `output` when not empty, prints the generated C++ when `print_source`, and
-// prints a summary line with stage timings.
+// prints a summary line with stage timings; `dump_after` as for
+// TraceCommand.
 absl::Status CompileCommand(const std::string& file, const std::string& partitioner,
                             double memory_budget, const std::string& output, bool print_source,
-                            std::ostream& out);
+                            const std::vector<std::string>& dump_after, std::ostream& out);
 
 // Prints every op in the registry with what it declares (schema, inference,
-// kernel, derivative, decomposition): a Markdown table, or one line per op.
+// kernel, derivative, decomposition, lowering): a Markdown table, or one
+// line per op.
 absl::Status OpsCommand(bool markdown, std::ostream& out);
 
 }  // namespace aotd::tools

@@ -14,7 +14,7 @@ namespace {
 TEST(CompilerCommandsTest, TraceJsonSummarisesTheJointGraph) {
   std::ostringstream out;
   absl::Status s =
-      TraceCommand("tests/testdata/workloads/e_loss/small/forward.json", /*json=*/true, out);
+      TraceCommand("tests/testdata/workloads/e_loss/small/forward.json", /*json=*/true, {}, out);
   ASSERT_TRUE(s.ok()) << s;
   nlohmann::json summary = nlohmann::json::parse(out.str());
   EXPECT_EQ(summary["primals"], 2);
@@ -28,8 +28,36 @@ TEST(CompilerCommandsTest, TraceJsonSummarisesTheJointGraph) {
 TEST(CompilerCommandsTest, TraceTextIsTheJointGraph) {
   std::ostringstream out;
   ASSERT_TRUE(
-      TraceCommand("tests/testdata/workloads/e_loss/small/forward.json", /*json=*/false, out).ok());
+      TraceCommand("tests/testdata/workloads/e_loss/small/forward.json", /*json=*/false, {}, out)
+          .ok());
   EXPECT_NE(out.str().find("%tangents_1: f32[]"), std::string::npos) << out.str();
+}
+
+TEST(CompilerCommandsTest, TraceDumpsTheGraphAfterTheStagesAsked) {
+  std::ostringstream out;
+  ASSERT_TRUE(TraceCommand("tests/testdata/workloads/e_loss/small/forward.json", /*json=*/false,
+                           {"functionalize", "decompose"}, out)
+                  .ok());
+  const std::string text = out.str();
+  const size_t functionalized = text.find("=== after functionalize ===\n");
+  const size_t decomposed = text.find("=== after decompose ===\n");
+  ASSERT_NE(functionalized, std::string::npos) << text;
+  ASSERT_NE(decomposed, std::string::npos) << text;
+  EXPECT_LT(functionalized, decomposed);
+  EXPECT_EQ(text.find("=== after autograd"), std::string::npos) << text;
+  // The functional forward has no tangents; the joint graph does.
+  const std::string forward = text.substr(functionalized, decomposed - functionalized);
+  EXPECT_EQ(forward.find("%tangents_1"), std::string::npos) << forward;
+  EXPECT_NE(text.find("%tangents_1", decomposed), std::string::npos) << text;
+}
+
+TEST(CompilerCommandsTest, AnUnknownStageIsRefusedByName) {
+  std::ostringstream out;
+  absl::Status s = TraceCommand("tests/testdata/workloads/e_loss/small/forward.json",
+                                /*json=*/false, {"inline"}, out);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("unknown stage 'inline'"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("decompose"), std::string::npos) << s;
 }
 
 TEST(CompilerCommandsTest, OpsMarkdownListsEveryOp) {

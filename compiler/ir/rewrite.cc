@@ -18,7 +18,7 @@ int CopyNode(const Graph& from, const Node& node, const ValueMap& args_map, Grap
   for (const Argument& a : node.args) args.push_back(RemapArgument(a, args_map));
   std::vector<TensorType> types;
   for (ValueId v : node.outputs) types.push_back(from.type(v));
-  int index = to.AddNode(node.name, node.op, std::move(args), std::move(types));
+  int index = to.AddNode(to.FreshName(node.name), node.op, std::move(args), std::move(types));
   for (size_t i = 0; i < node.outputs.size(); ++i) {
     outputs_map.Set(node.outputs[i], to.node(index).outputs[i]);
   }

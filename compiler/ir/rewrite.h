@@ -26,7 +26,8 @@ class ValueMap {
 // `arg` with every value replaced through `map` (which must map them all).
 Argument RemapArgument(const Argument& arg, const ValueMap& map);
 
-// Appends a copy of `node` (a node of `from`) to `to`: same name and op,
+// Appends a copy of `node` (a node of `from`) to `to`: same op, the same
+// name unless `to` already uses it (then a fresh one made from it),
 // arguments remapped, same result types; maps its outputs. Returns the new
 // node's index.
 int CopyNode(const Graph& from, const Node& node, const ValueMap& args_map, Graph& to,

@@ -56,6 +56,7 @@ class Functionalizer {
       const ops::OpDef* def = ops::OpRegistry::Global().Find(node.op);
       int mutated = MutatedArgument(def);
       if (mutated >= 0) {
+        out_.changed = true;
         RETURN_IF_ERROR(Pure(node, *def, mutated));
       } else {
         Copy(node);
@@ -223,6 +224,7 @@ class Functionalizer {
     if (!node.args[5].AsBool() || node.args[3].is_none() || node.args[4].is_none()) {
       return absl::OkStatus();
     }
+    out_.changed = true;
     double momentum = node.args[6].AsFloat();
     ValueId x = map_[node.args[0].AsValue()];
     ValueId mean = map_[node.outputs[1]];

@@ -22,6 +22,7 @@ struct FunctionalGraph {
   ir::Graph graph;
   int num_user_outputs = 0;
   std::vector<int> write_back_inputs;  // Output num_user_outputs + k writes this input.
+  bool changed = false;  // Whether any mutation was rewritten.
 };
 
 // INVALID_ARGUMENT naming the node for mutation it cannot express (an

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "absl/time/clock.h"
 #include "common/artifact_seal.h"
 #include "common/status_macros.h"
 #include "compiler/codegen/codegen.h"
@@ -12,23 +11,6 @@
 
 namespace aotd::pipeline {
 namespace {
-
-// Times stages into the artifact.
-class StageTimer {
- public:
-  explicit StageTimer(proto::Artifact& artifact) : artifact_(artifact) {}
-  void Done(const char* stage) {
-    absl::Time now = absl::Now();
-    proto::StageTiming* t = artifact_.add_timings();
-    t->set_stage(stage);
-    t->set_seconds(absl::ToDoubleSeconds(now - last_));
-    last_ = now;
-  }
-
- private:
-  proto::Artifact& artifact_;
-  absl::Time last_ = absl::Now();
-};
 
 void SetSpec(proto::TensorSpec* spec, const std::string& name, const ir::TensorType& type) {
   spec->set_name(name);
@@ -68,9 +50,8 @@ void SetReport(const partition::Partitioned& p, const CompileOptions& options,
 absl::StatusOr<proto::Artifact> Compile(const ir::Graph& forward, const CompileOptions& options,
                                         toolchain::Toolchain& toolchain) {
   proto::Artifact artifact;
-  StageTimer timer(artifact);
-  ASSIGN_OR_RETURN(Traced traced, Trace(forward));
-  timer.Done("trace");
+  StageLog log(options.hooks);
+  ASSIGN_OR_RETURN(Traced traced, Trace(forward, log));
   ASSIGN_OR_RETURN(partition::Partitioned p, partition::Partition(traced, options.partition));
   // Saved tensors that are forward inputs (and not written back) reach the
   // backward without a copy: the runtime keeps the input.
@@ -91,12 +72,19 @@ absl::StatusOr<proto::Artifact> Compile(const ir::Graph& forward, const CompileO
     }
   }
   p.forward.SetOutputs(forward_outputs);
-  timer.Done("partition");
+  RETURN_IF_ERROR(log.Done("partition", /*changed=*/true, {&p.forward, &p.backward}));
   const codegen::SavedArena arena = codegen::PlanSavedArena(p.forward, num_kept, saved_inputs);
   ASSIGN_OR_RETURN(std::string source, codegen::EmitTranslationUnit(p.forward, p.backward, arena));
-  timer.Done("codegen");
+  log.Done("codegen");
   ASSIGN_OR_RETURN(std::string shared_object, toolchain.CompileSharedObject(source));
-  timer.Done("cc");
+  log.Done("cc");
+  for (const StageRecord& r : log.records()) {
+    proto::StageTiming* t = artifact.add_timings();
+    t->set_stage(r.stage);
+    t->set_seconds(r.seconds);
+    t->set_changed(r.changed);
+    t->set_nodes(r.nodes);
+  }
 
   artifact.set_format_version(kArtifactFormatVersion);
   artifact.set_shared_object(std::move(shared_object));

@@ -1,6 +1,7 @@
 // The whole compiler: a verified forward graph in, a sealed artifact out.
-// Import is the caller's job (compiler/frontend); then, each stage timed:
-// trace (functionalize, autograd, DCE, CSE), partition, codegen, C++ compile.
+// Import (and its verification) is the caller's job (compiler/frontend);
+// then each stage of compiler/pipeline/stages.h, recorded into the
+// artifact's timings: trace's, partition, codegen, the C++ compiler.
 #ifndef AOTD_COMPILER_PIPELINE_COMPILE_H_
 #define AOTD_COMPILER_PIPELINE_COMPILE_H_
 
@@ -8,6 +9,7 @@
 #include "compiler/ir/graph.h"
 #include "compiler/partition/partition.h"
 #include "compiler/pipeline/compiler_version.h"
+#include "compiler/pipeline/stages.h"
 #include "compiler/toolchain/toolchain.h"
 #include "proto/artifact.pb.h"
 
@@ -20,6 +22,7 @@ namespace aotd::pipeline {
 struct CompileOptions {
   partition::Options partition;
   bool include_source = true;  // Keep the generated C++ in the artifact.
+  const StageHooks* hooks = nullptr;  // Dumps after stages; not owned.
 };
 
 // Errors: those of Trace and Partition; UNIMPLEMENTED when code generation
