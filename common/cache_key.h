@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
 namespace aotd {
@@ -23,6 +24,14 @@ struct CacheKeyComponents {
            compiler_version == o.compiler_version;
   }
 };
+
+// The longest cache namespace.
+inline constexpr size_t kMaxNamespaceBytes = 128;
+
+// OK for a cache namespace of 1 to kMaxNamespaceBytes bytes of
+// [A-Za-z0-9._-]; INVALID_ARGUMENT saying what is wrong otherwise. Every
+// namespace a client names is checked (they are kept with each entry).
+absl::Status CheckNamespace(absl::string_view cache_namespace);
 
 // Hex SHA-256 of the components and the cache namespace.
 std::string CacheKey(const CacheKeyComponents& components, absl::string_view cache_namespace);

@@ -30,5 +30,17 @@ TEST(CacheKeyTest, OptionsTextIsCanonical) {
   EXPECT_NE(CanonicalOptions("min_cut", 0.5), CanonicalOptions("default", 0.5));
 }
 
+TEST(CacheKeyTest, NamespacesAreShortAndPlain) {
+  EXPECT_TRUE(CheckNamespace("team-a.project_1").ok());
+  EXPECT_TRUE(CheckNamespace(std::string(kMaxNamespaceBytes, 'n')).ok());
+  absl::Status long_one = CheckNamespace(std::string(kMaxNamespaceBytes + 1, 'n'));
+  EXPECT_EQ(long_one.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(long_one.message().find("at most 128 bytes; this one has 129"), std::string::npos)
+      << long_one;
+  for (const char* bad : {"", "a b", "team/a", "caf\xc3\xa9", "a\nb"}) {
+    EXPECT_EQ(CheckNamespace(bad).code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace aotd

@@ -72,7 +72,10 @@ cache::EntryMetadata FromEntryInfo(const proto::EntryInfo& info) {
   m.key_components.target = info.key_components().target();
   m.key_components.compiler_version = info.key_components().compiler_version();
   m.size_bytes = info.size_bytes();
-  std::copy(info.sha256().begin(), info.sha256().end(), m.digest.begin());
+  // CheckImported checked the length.
+  if (info.sha256().size() == m.digest.size()) {
+    std::copy(info.sha256().begin(), info.sha256().end(), m.digest.begin());
+  }
   if (info.created_unix_micros() != 0) {
     m.created = absl::FromUnixMicros(info.created_unix_micros());
   }
@@ -130,6 +133,11 @@ absl::Status CheckImported(const proto::ExportedEntry& entry) {
         absl::StrCat("bundle entry '", info.key(), "': a key has ", kKeyHexDigits, " hex digits"));
   }
   const std::string where = absl::StrCat("bundle entry ", info.key(), ": ");
+  if (info.sha256().size() != Sha256Digest().size()) {
+    return absl::InvalidArgumentError(absl::StrCat(where, "a sha256 has ", Sha256Digest().size(),
+                                                   " bytes, this one ", info.sha256().size()));
+  }
+  RETURN_IF_ERROR(Prefixed(where, CheckNamespace(info.namespace_())));
   CacheKeyComponents components = FromEntryInfo(info).key_components;
   if (CacheKey(components, info.namespace_()) != info.key()) {
     return absl::InvalidArgumentError(

@@ -526,6 +526,21 @@ TEST_F(AdminServiceTest, ImportRefusesABadEntryNamingItAndStoresNothing) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr(rekeyed.info().key()));
 
+  // A digest of the wrong length.
+  proto::ExportedEntry long_digest = SyntheticEntry("d", "default", 500, now, now, 0);
+  long_digest.mutable_info()->set_sha256(std::string(100, 'x'));
+  status = Import({good1, long_digest}, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("a sha256 has 32 bytes, this one 100"));
+
+  // A namespace no client could have named.
+  proto::ExportedEntry odd_namespace = SyntheticEntry("n", "default", 500, now, now, 0);
+  odd_namespace.mutable_info()->set_namespace_(std::string(200, 'n'));
+  status = Import({odd_namespace}, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("at most 128 bytes"));
+  EXPECT_EQ(Stats().cache().entries(), 0u);
+
   // A stream that stops before its end marker.
   status = Import({good1, good2}, &response, /*end=*/false);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);

@@ -36,6 +36,7 @@ absl::StatusOr<RequestKey> KeyRequest(absl::string_view graph_key,
   ASSIGN_OR_RETURN(keyed.partition, PartitionOptions(options));
   keyed.cache_namespace =
       cache_namespace.empty() ? std::string(kDefaultNamespace) : std::string(cache_namespace);
+  RETURN_IF_ERROR(CheckNamespace(keyed.cache_namespace));
   keyed.components.graph_key = std::string(graph_key);
   keyed.components.options = CanonicalOptions(
       keyed.partition.strategy == partition::Strategy::kDefault ? "default" : "min_cut",
