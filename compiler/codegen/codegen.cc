@@ -136,12 +136,16 @@ class ProgramEmitter {
 
   // Values of the inline tree behind `v` that are stored (the leaves).
   void Leaves(ValueId v, std::vector<ValueId>& out) const {
-    const ir::Node& node = g_.node(g_.value(v).node);
-    for (const ir::Argument& a : node.args) {
-      ir::ForEachValue(a, [&](ValueId u) {
-        if (place_[u] == Place::kInline) Leaves(u, out);
-        else out.push_back(u);
-      });
+    std::vector<ValueId> pending = {v};
+    while (!pending.empty()) {
+      const ir::Node& node = g_.node(g_.value(pending.back()).node);
+      pending.pop_back();
+      for (const ir::Argument& a : node.args) {
+        ir::ForEachValue(a, [&](ValueId u) {
+          if (place_[u] == Place::kInline) pending.push_back(u);
+          else out.push_back(u);
+        });
+      }
     }
   }
 
@@ -414,31 +418,75 @@ class ProgramEmitter {
     }
   }
 
-  // The element of value v at a multi-index given per dim as a C++
-  // expression ("0" for broadcast dims), with inline producers expanded.
-  absl::StatusOr<std::string> Element(ValueId v, const std::vector<std::string>& index) {
+  // Whether `v` is computed where it is read, in the loop being emitted.
+  bool ExpandsHere(ValueId v) const {
+    const bool bound = group_[v] >= 0 && group_[v] == emitting_group_ && emitted_[v];
+    return !bound && place_[v] == Place::kInline;
+  }
+
+  // The element of stored (or already computed) value v at `index`.
+  std::string Load(ValueId v, const std::vector<std::string>& index) const {
     if (group_[v] >= 0 && group_[v] == emitting_group_ && emitted_[v]) return absl::StrCat("t", v);
-    if (place_[v] != Place::kInline) {
-      const ir::TensorType& t = g_.type(v);
-      std::vector<std::string> terms;
-      for (int d = 0; d < t.Rank(); ++d) {
-        if (index[d] == "0" || t.strides[d] == 0) continue;
-        terms.push_back(t.strides[d] == 1 ? index[d] : absl::StrCat(index[d], " * ", t.strides[d]));
+    const ir::TensorType& t = g_.type(v);
+    std::vector<std::string> terms;
+    for (int d = 0; d < t.Rank(); ++d) {
+      if (index[d] == "0" || t.strides[d] == 0) continue;
+      terms.push_back(t.strides[d] == 1 ? index[d] : absl::StrCat(index[d], " * ", t.strides[d]));
+    }
+    return absl::StrCat(Ptr(v), "[", terms.empty() ? "0" : absl::StrJoin(terms, " + "), "]");
+  }
+
+  // Tensor operands whose element a node's lowering reads. Creation ops
+  // (zeros_like, new_full...) read only their tensors' types, which need
+  // not broadcast to the result.
+  std::vector<int> ReadOperands(const ir::Node& node) {
+    std::vector<int> read;
+    if (Def(node).kind == ops::OpKind::kCreation) return read;
+    for (size_t i = 0; i < node.args.size(); ++i) {
+      if (node.args[i].is_value()) read.push_back(static_cast<int>(i));
+    }
+    return read;
+  }
+
+  // The element of value v at a multi-index given per dim as a C++
+  // expression ("0" for broadcast dims). The inline producers behind v are
+  // computed first, each bound once to a name (`const T e<value> = ...;`
+  // lines appended to body_ at `indent`), so the source grows linearly with
+  // the graph however often a lowering repeats its operands. The walk is
+  // iterative: chains of any length.
+  absl::StatusOr<std::string> Element(ValueId v, const std::vector<std::string>& index,
+                                      const std::string& indent) {
+    if (!ExpandsHere(v)) return Load(v, index);
+    // The inline tree behind v, each value with the index it is read at.
+    // Every inline value has one reader, so it appears once.
+    std::vector<std::pair<ValueId, std::vector<std::string>>> tree;
+    std::vector<std::pair<ValueId, std::vector<std::string>>> pending = {{v, index}};
+    while (!pending.empty()) {
+      auto [u, at] = std::move(pending.back());
+      pending.pop_back();
+      const ir::Node& node = g_.node(g_.value(u).node);
+      for (int i : ReadOperands(node)) {
+        ValueId w = node.args[i].AsValue();
+        if (ExpandsHere(w)) pending.push_back({w, Broadcast(at, g_.type(u).shape, g_.type(w).shape)});
       }
-      return absl::StrCat(Ptr(v), "[", terms.empty() ? "0" : absl::StrJoin(terms, " + "), "]");
+      tree.push_back({u, std::move(at)});
     }
-    const ir::Node& node = g_.node(g_.value(v).node);
-    const Dims& shape = g_.type(v).shape;
-    std::vector<std::string> operands(node.args.size());
-    // Creation ops (zeros_like, new_full...) read only their tensors' types,
-    // which need not broadcast to the result.
-    const bool reads_operands = Def(node).kind != ops::OpKind::kCreation;
-    for (size_t i = 0; i < node.args.size() && reads_operands; ++i) {
-      if (!node.args[i].is_value()) continue;
-      ValueId operand = node.args[i].AsValue();
-      ASSIGN_OR_RETURN(operands[i], Element(operand, Broadcast(index, shape, g_.type(operand).shape)));
+    // Producers before readers: nodes are in topological order.
+    std::sort(tree.begin(), tree.end(),
+              [&](const auto& a, const auto& b) { return g_.value(a.first).node < g_.value(b.first).node; });
+    std::string result;
+    for (const auto& [u, at] : tree) {
+      const ir::Node& node = g_.node(g_.value(u).node);
+      std::vector<std::string> operands(node.args.size());
+      for (int i : ReadOperands(node)) {
+        ValueId w = node.args[i].AsValue();
+        operands[i] = ExpandsHere(w) ? absl::StrCat("e", w)
+                                     : Load(w, Broadcast(at, g_.type(u).shape, g_.type(w).shape));
+      }
+      result = Def(node).lowering.element(ops::ElementExpr(g_, node, std::move(operands), at));
+      if (u != v) absl::StrAppend(&body_, indent, "const ", Ty(u), " e", u, " = ", result, ";\n");
     }
-    return Def(node).lowering.element(ops::ElementExpr(g_, node, std::move(operands), index));
+    return result;
   }
 
   // The index of an operand of shape `from` broadcast to `to`, given the
@@ -511,8 +559,9 @@ class ProgramEmitter {
   absl::Status EmitStore(const std::string& dst, const ir::TensorType& dst_type, ValueId v) {
     const ir::TensorType& t = g_.type(v);
     std::vector<std::string> index = OpenLoops(t.shape);
-    ASSIGN_OR_RETURN(std::string element, Element(v, index));
-    absl::StrAppend(&body_, std::string(2 * (t.Rank() + 1), ' '), dst, "[",
+    const std::string indent(2 * (t.Rank() + 1), ' ');
+    ASSIGN_OR_RETURN(std::string element, Element(v, index, indent));
+    absl::StrAppend(&body_, indent, dst, "[",
                     Offset(dst_type, index), "] = ", element, ";\n");
     CloseLoops(t.Rank(), t.NumElements());
     return absl::OkStatus();
@@ -576,9 +625,9 @@ class ProgramEmitter {
                       " = 0; r", d, " < ", it.shape[d], "; ++r", d, ") {\n");
       ++depth;
     }
-    ASSIGN_OR_RETURN(std::string element, Element(in, index));
-    std::string x = absl::StrCat("static_cast<", acc_t, ">(", element, ")");
     std::string inner(2 * depth, ' ');
+    ASSIGN_OR_RETURN(std::string element, Element(in, index, indent + inner));
+    std::string x = absl::StrCat("static_cast<", acc_t, ">(", element, ")");
     if (is_max || is_min) {
       absl::StrAppend(&body_, indent, inner, "{ ", acc_t, " x = ", x, "; if (x != x || x ",
                       is_max ? ">" : "<", " acc || acc != acc) acc = (acc != acc) ? acc : x; }\n");
@@ -745,7 +794,7 @@ class ProgramEmitter {
       bool local = local_[v];
       local_[v] = false;
       place_[v] = Place::kInline;
-      absl::StatusOr<std::string> element = Element(v, index);
+      absl::StatusOr<std::string> element = Element(v, index, indent);
       place_[v] = local ? Place::kInline : Place::kBuffer;
       local_[v] = local;
       if (!element.ok()) return element.status();
