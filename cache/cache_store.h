@@ -73,6 +73,19 @@ struct Entry {
   EntryMetadata metadata;
 };
 
+// Fixed cost of an entry's bookkeeping, charged besides its strings.
+inline constexpr uint64_t kEntryOverheadBytes = 128;
+
+// The bytes an entry counts against a store's size bound and in its stats:
+// the artifact, and what the store keeps of the entry in memory besides
+// (key, namespace, key components, a fixed overhead), so that long keys or
+// names cannot grow a store past its bound.
+inline uint64_t ChargedBytes(absl::string_view key, const EntryMetadata& m) {
+  const KeyComponents& c = m.key_components;
+  return m.size_bytes + key.size() + m.cache_namespace.size() + c.graph_key.size() +
+         c.options.size() + c.target.size() + c.compiler_version.size() + kEntryOverheadBytes;
+}
+
 // Orders for List. Ties are broken by key, in the same direction.
 enum class ListOrder {
   kKey,       // Key bytes.
@@ -115,7 +128,7 @@ struct ListPage {
 
 struct NamespaceStats {
   uint64_t entries = 0;
-  uint64_t bytes = 0;  // Sum of size_bytes.
+  uint64_t bytes = 0;  // Sum of ChargedBytes.
 };
 
 // A snapshot of a store. `entries`, `bytes` and `namespaces` describe the
@@ -124,7 +137,7 @@ struct NamespaceStats {
 struct CacheStats {
   std::string tier;        // "memory", "rocksdb", "tiered", ...
   uint64_t entries = 0;
-  uint64_t bytes = 0;      // Sum of artifact sizes; keys and metadata excluded.
+  uint64_t bytes = 0;      // Sum of ChargedBytes: artifacts and their metadata.
   uint64_t max_bytes = 0;  // The store's byte bound; 0 if unbounded.
   std::map<std::string, NamespaceStats> namespaces;
 

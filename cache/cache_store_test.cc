@@ -25,6 +25,8 @@ namespace aotd::cache {
 namespace {
 
 using ::aotd::cache::testing::ArtifactBytes;
+using ::aotd::cache::testing::Charged;
+using ::aotd::cache::testing::EntryCharged;
 using ::aotd::cache::testing::FakeClock;
 using ::aotd::cache::testing::MakeEntry;
 using ::aotd::cache::testing::NewTempDir;
@@ -155,7 +157,7 @@ TEST_P(CacheStoreTest, PutThenGetReturnsBytesAndMetadata) {
 
   CacheStats stats = store.Stats();
   EXPECT_EQ(stats.entries, 1u);
-  EXPECT_EQ(stats.bytes, 14u);
+  EXPECT_EQ(stats.bytes, Charged("k1", MakeEntry("artifact-bytes", "team-a")));
   EXPECT_EQ(stats.hits, 1u);
   EXPECT_EQ(stats.misses, 0u);
   EXPECT_EQ(stats.puts, 1u);
@@ -196,7 +198,7 @@ TEST_P(CacheStoreTest, PutReplacesAndKeepsAccountingRight) {
   EXPECT_EQ((*store.Get("k"))->artifact, "second-longer");
   CacheStats stats = store.Stats();
   EXPECT_EQ(stats.entries, 1u);
-  EXPECT_EQ(stats.bytes, 13u);
+  EXPECT_EQ(stats.bytes, Charged("k", MakeEntry("second-longer", "b")));
   EXPECT_EQ(stats.namespaces.count("a"), 0u);
   EXPECT_EQ(stats.namespaces["b"].entries, 1u);
 }
@@ -270,13 +272,12 @@ TEST_P(CacheStoreTest, EvictionHoldsTheBoundLeastRecentlyUsedFirst) {
   constexpr uint64_t kEntryBytes = 1000;
   constexpr uint64_t kBound = 10 * kEntryBytes;
   CacheStore& store = Make(Bounded(kBound));
-  ASSERT_TRUE(store.Put("hot", MakeEntry(ArtifactBytes("hot", kEntryBytes)))
-                  .ok());
+  ASSERT_TRUE(store.Put("hot", EntryCharged("hot", kEntryBytes)).ok());
   std::vector<std::string> written;
   for (int i = 0; i < 30; ++i) {
     clock_.Advance(absl::Seconds(1));
     const std::string key = absl::StrCat("k", i);
-    ASSERT_TRUE(store.Put(key, MakeEntry(ArtifactBytes(key, kEntryBytes))).ok());
+    ASSERT_TRUE(store.Put(key, EntryCharged(key, kEntryBytes)).ok());
     written.push_back(key);
     clock_.Advance(absl::Seconds(1));
     ASSERT_TRUE(store.Get("hot")->has_value()) << "after " << key;
@@ -298,10 +299,15 @@ TEST_P(CacheStoreTest, EvictionHoldsTheBoundLeastRecentlyUsedFirst) {
 }
 
 TEST_P(CacheStoreTest, AnEntryLargerThanTheBoundIsRefused) {
-  CacheStore& store = Make(Bounded(100));
-  ASSERT_TRUE(store.Put("small", MakeEntry(ArtifactBytes("s", 60))).ok());
-  EXPECT_EQ(store.Put("big", MakeEntry(ArtifactBytes("b", 101))).code(),
+  CacheStore& store = Make(Bounded(1000));
+  ASSERT_TRUE(store.Put("small", EntryCharged("small", 600)).ok());
+  // Metadata counts: an artifact under the bound with a namespace that
+  // takes it over is refused too.
+  EXPECT_EQ(store.Put("big", EntryCharged("big", 1001)).code(),
             absl::StatusCode::kResourceExhausted);
+  Entry long_name = MakeEntry(ArtifactBytes("n", 900), std::string(128, 'n'));
+  ASSERT_GT(Charged("named", long_name), 1000u);
+  EXPECT_EQ(store.Put("named", long_name).code(), absl::StatusCode::kResourceExhausted);
   EXPECT_TRUE(store.Get("small")->has_value());
 }
 
@@ -332,9 +338,10 @@ TEST_P(CacheStoreTest, NamespacesHaveTheirOwnAccountingAndListing) {
   CacheStats stats = store.Stats();
   ASSERT_EQ(stats.namespaces.size(), 2u);
   EXPECT_EQ(stats.namespaces["a"].entries, 2u);
-  EXPECT_EQ(stats.namespaces["a"].bytes, 10u);
+  EXPECT_EQ(stats.namespaces["a"].bytes,
+            Charged("a1", MakeEntry("aaaa", "a")) + Charged("a2", MakeEntry("aaaaaa", "a")));
   EXPECT_EQ(stats.namespaces["b"].entries, 1u);
-  EXPECT_EQ(stats.namespaces["b"].bytes, 3u);
+  EXPECT_EQ(stats.namespaces["b"].bytes, Charged("b1", MakeEntry("bbb", "b")));
 
   ListOptions options;
   options.cache_namespace = "a";
@@ -510,7 +517,7 @@ TEST_P(CacheStoreTest, ConcurrentPutsAndGets) {
   ASSERT_TRUE(page.ok());
   uint64_t listed_bytes = 0;
   for (const ListedEntry& e : page->entries) {
-    listed_bytes += e.metadata.size_bytes;
+    listed_bytes += ChargedBytes(e.key, e.metadata);
     auto got = store.Peek(e.key);
     ASSERT_TRUE(got.ok() && got->has_value()) << e.key;
   }

@@ -93,10 +93,11 @@ absl::Status MemoryStore::Put(absl::string_view key, const Entry& entry) {
   RETURN_IF_ERROR(internal::ValidateKey(key));
   ASSIGN_OR_RETURN(EntryMetadata metadata,
                    internal::MetadataForPut(entry, clock_->Now()));
-  if (options_.max_bytes != 0 && metadata.size_bytes > options_.max_bytes) {
+  const uint64_t charged = ChargedBytes(key, metadata);
+  if (options_.max_bytes != 0 && charged > options_.max_bytes) {
     return absl::ResourceExhaustedError(
-        absl::StrCat("artifact of ", metadata.size_bytes,
-                     " bytes exceeds the memory cache bound of ",
+        absl::StrCat("an entry of ", charged,
+                     " bytes (artifact and metadata) exceeds the memory cache bound of ",
                      options_.max_bytes, " bytes"));
   }
   auto bytes = std::make_shared<const std::string>(entry.artifact);
@@ -104,7 +105,7 @@ absl::Status MemoryStore::Put(absl::string_view key, const Entry& entry) {
   absl::MutexLock lock(&mu_);
   if (options_.max_bytes != 0) {
     for (const std::string& victim :
-         index_.VictimsFor(key, metadata.size_bytes, options_.max_bytes)) {
+         index_.VictimsFor(key, charged, options_.max_bytes)) {
       index_.Erase(victim);
       ++counters_.evictions;
     }

@@ -485,9 +485,10 @@ absl::Status RocksDbStore::Put(absl::string_view key, const Entry& entry) {
   RETURN_IF_ERROR(internal::ValidateKey(key));
   ASSIGN_OR_RETURN(EntryMetadata metadata,
                    internal::MetadataForPut(entry, clock_->Now()));
-  if (options_.max_bytes != 0 && metadata.size_bytes > options_.max_bytes) {
+  const uint64_t charged = ChargedBytes(key, metadata);
+  if (options_.max_bytes != 0 && charged > options_.max_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "artifact of ", metadata.size_bytes, " bytes exceeds the bound of ",
+        "an entry of ", charged, " bytes (artifact and metadata) exceeds the bound of ",
         options_.max_bytes, " bytes of the cache at ", options_.path));
   }
   rocksdb::WriteBatch batch;
@@ -501,7 +502,7 @@ absl::Status RocksDbStore::Put(absl::string_view key, const Entry& entry) {
   absl::MutexLock lock(&mu_);
   std::vector<std::string> victims;
   if (options_.max_bytes != 0) {
-    victims = index_.VictimsFor(key, metadata.size_bytes, options_.max_bytes);
+    victims = index_.VictimsFor(key, charged, options_.max_bytes);
     for (const std::string& victim : victims) {
       batch.Delete(artifacts_, victim).PermitUncheckedError();
       batch.Delete(metadata_, victim).PermitUncheckedError();

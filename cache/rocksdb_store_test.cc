@@ -26,6 +26,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::aotd::cache::testing::ArtifactBytes;
+using ::aotd::cache::testing::Charged;
+using ::aotd::cache::testing::EntryCharged;
 using ::aotd::cache::testing::FakeClock;
 using ::aotd::cache::testing::MakeEntry;
 using ::aotd::cache::testing::NewTempDir;
@@ -126,23 +128,24 @@ TEST_F(RocksDbStoreTest, EntriesAndUsesPersistAcrossReopen) {
   EXPECT_EQ((*got)->metadata.hit_count, 3u);  // Two before the reopen.
   CacheStats stats = store->Stats();
   EXPECT_EQ(stats.entries, 2u);
-  EXPECT_EQ(stats.bytes, 10u);
-  EXPECT_EQ(stats.namespaces["team-b"].bytes, 7u);
+  const uint64_t two = Charged("k2", MakeEntry("two two", "team-b"));
+  EXPECT_EQ(stats.bytes, Charged("k1", MakeEntry("one", "team-a")) + two);
+  EXPECT_EQ(stats.namespaces["team-b"].bytes, two);
 }
 
 TEST_F(RocksDbStoreTest, LruOrderSurvivesReopen) {
   RocksDbStore::Options options = Options();
-  options.max_bytes = 300;
+  options.max_bytes = 3000;
   {
     auto store = Open(options);
     for (const char* key : {"a", "b", "c"}) {
-      ASSERT_TRUE(store->Put(key, MakeEntry(ArtifactBytes(key, 100))).ok());
+      ASSERT_TRUE(store->Put(key, EntryCharged(key, 1000)).ok());
       clock_.Advance(absl::Seconds(1));
     }
     ASSERT_TRUE((*store->Get("a")).has_value());
   }
   auto store = Open(options);
-  ASSERT_TRUE(store->Put("d", MakeEntry(ArtifactBytes("d", 100))).ok());
+  ASSERT_TRUE(store->Put("d", EntryCharged("d", 1000)).ok());
   EXPECT_FALSE(store->GetMetadata("b")->has_value());
   for (const char* key : {"a", "c", "d"}) {
     EXPECT_TRUE(store->GetMetadata(key)->has_value()) << key;
@@ -249,16 +252,16 @@ TEST_F(RocksDbStoreTest, UnreadableMetadataIsDroppedAtOpen) {
 TEST_F(RocksDbStoreTest, TtlAndBoundApplyAtOpen) {
   {
     auto store = Open();
-    ASSERT_TRUE(store->Put("old", MakeEntry(ArtifactBytes("old", 100))).ok());
+    ASSERT_TRUE(store->Put("old", EntryCharged("old", 1000)).ok());
     clock_.Advance(absl::Hours(2));
     for (const char* key : {"x", "y", "z"}) {
-      ASSERT_TRUE(store->Put(key, MakeEntry(ArtifactBytes(key, 100))).ok());
+      ASSERT_TRUE(store->Put(key, EntryCharged(key, 1000)).ok());
       clock_.Advance(absl::Seconds(1));
     }
   }
   RocksDbStore::Options options = Options();
   options.ttl = absl::Hours(1);
-  options.max_bytes = 200;
+  options.max_bytes = 2000;
   auto store = Open(options);
   CacheStats stats = store->Stats();
   EXPECT_EQ(stats.expirations, 1u);

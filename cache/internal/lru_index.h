@@ -52,7 +52,7 @@ class LruIndex {
   // Inserts `key` as the most recently used, replacing any previous slot.
   Slot& Upsert(absl::string_view key, EntryMetadata metadata, Extra extra) {
     Erase(key);
-    Account(metadata, +1);
+    Account(key, metadata, +1);
     lru_.push_front(Node{std::string(key), Slot{std::move(metadata),
                                                 std::move(extra)}});
     map_.emplace(lru_.front().key, lru_.begin());
@@ -64,28 +64,28 @@ class LruIndex {
     auto it = map_.find(key);
     if (it == map_.end()) return false;
     auto node = it->second;
-    Account(node->slot.metadata, -1);
+    Account(node->key, node->slot.metadata, -1);
     map_.erase(it);
     lru_.erase(node);
     return true;
   }
 
   // The least recently used keys, `keep` excepted, to remove so that the
-  // index holds at most `max_bytes` after `keep` is stored with
-  // `incoming_bytes` (replacing its current slot). May return every other
+  // index holds at most `max_bytes` (ChargedBytes) after `keep` is stored
+  // charged `incoming_bytes` (replacing its current slot). May return every other
   // key and still not fit if `incoming_bytes` > `max_bytes`.
   std::vector<std::string> VictimsFor(absl::string_view keep,
                                       uint64_t incoming_bytes,
                                       uint64_t max_bytes) const {
     uint64_t total = bytes_ + incoming_bytes;
     if (auto it = map_.find(keep); it != map_.end()) {
-      total -= it->second->slot.metadata.size_bytes;
+      total -= ChargedBytes(keep, it->second->slot.metadata);
     }
     std::vector<std::string> victims;
     for (auto it = lru_.rbegin(); it != lru_.rend() && total > max_bytes;
          ++it) {
       if (it->key == keep) continue;
-      total -= it->slot.metadata.size_bytes;
+      total -= ChargedBytes(it->key, it->slot.metadata);
       victims.push_back(it->key);
     }
     return victims;
@@ -103,15 +103,16 @@ class LruIndex {
     Slot slot;
   };
 
-  void Account(const EntryMetadata& metadata, int sign) {
+  void Account(absl::string_view key, const EntryMetadata& metadata, int sign) {
     NamespaceStats& ns = namespaces_[metadata.cache_namespace];
+    const uint64_t charged = ChargedBytes(key, metadata);
     if (sign > 0) {
-      bytes_ += metadata.size_bytes;
-      ns.bytes += metadata.size_bytes;
+      bytes_ += charged;
+      ns.bytes += charged;
       ++ns.entries;
     } else {
-      bytes_ -= metadata.size_bytes;
-      ns.bytes -= metadata.size_bytes;
+      bytes_ -= charged;
+      ns.bytes -= charged;
       if (--ns.entries == 0) namespaces_.erase(metadata.cache_namespace);
     }
   }

@@ -24,6 +24,14 @@ inline Entry MakeEntry(absl::string_view artifact,
   return entry;
 }
 
+// What `entry` is charged stored under `key` (ChargedBytes, with the size
+// Put gives it).
+inline uint64_t Charged(absl::string_view key, const Entry& entry) {
+  EntryMetadata m = entry.metadata;
+  m.size_bytes = entry.artifact.size();
+  return ChargedBytes(key, m);
+}
+
 // `size` bytes that start with `tag` and are filled with a pattern of it.
 inline std::string ArtifactBytes(absl::string_view tag, size_t size) {
   std::string bytes(tag.substr(0, size));
@@ -31,6 +39,16 @@ inline std::string ArtifactBytes(absl::string_view tag, size_t size) {
     bytes.push_back(static_cast<char>('a' + (bytes.size() * 7 + tag.size()) % 26));
   }
   return bytes;
+}
+
+// An entry of ArtifactBytes(key, n) whose charge under `key` is exactly
+// `charged` bytes (which must exceed its metadata's).
+inline Entry EntryCharged(absl::string_view key, uint64_t charged,
+                          absl::string_view cache_namespace = "") {
+  // From 16 bytes on, the metadata's size does not depend on the artifact's.
+  const uint64_t metadata =
+      Charged(key, MakeEntry(ArtifactBytes(key, 16), cache_namespace)) - 16;
+  return MakeEntry(ArtifactBytes(key, charged - metadata), cache_namespace);
 }
 
 // A new empty directory under the test's scratch space. Aborts the test
