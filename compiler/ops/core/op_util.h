@@ -4,6 +4,7 @@
 #define AOTD_COMPILER_OPS_CORE_OP_UTIL_H_
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -15,8 +16,15 @@ namespace aotd::ops::internal {
 
 using ir::Dims;
 using ir::DType;
+using ir::kNoValue;
 using ir::TensorType;
 using reference::HostTensor;
+
+// "[2,3]", as messages print shapes.
+std::string ShapeString(const Dims& shape);
+
+// at::Reduction: how a loss reduces its per-element values.
+enum class Reduction : int64_t { kNone = 0, kMean = 1, kSum = 2 };
 
 // torch.promote_types.
 DType PromoteTypes(DType a, DType b);
