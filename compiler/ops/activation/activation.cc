@@ -491,8 +491,7 @@ absl::Status RegisterActivationOps(OpRegistry& registry) {
   DefineActivationBackward(registry);
   DefineComposedActivations(registry);
   DefinePrelu(registry);
-  DefineInPlace(registry, "sigmoid_(Tensor(a!) self) -> Tensor(a!)",
-                "aten.sigmoid.default");
+  DefineInPlace(registry, "sigmoid_(Tensor(a!) self) -> Tensor(a!)", "aten.sigmoid.default");
   return absl::OkStatus();
 }
 

@@ -1,4 +1,5 @@
-// The activation family: activations (gelu, elu, silu, hardtanh, softplus, hardswish, mish, prelu, ...) and their backward ops.
+// The activation family: activations (gelu, elu, silu, hardtanh, softplus,
+// hardswish, mish, prelu, ...) and their backward ops.
 #ifndef AOTD_COMPILER_OPS_ACTIVATION_ACTIVATION_H_
 #define AOTD_COMPILER_OPS_ACTIVATION_ACTIVATION_H_
 
@@ -12,7 +13,7 @@ absl::Status RegisterActivationOps(OpRegistry& registry);
 
 // Parts of the family in files of their own, which RegisterActivationOps calls.
 void DefineActivationBackward(OpRegistry& r);  // activation_backward.cc
-void DefinePrelu(OpRegistry& r);  // prelu.cc
+void DefinePrelu(OpRegistry& r);               // prelu.cc
 
 }  // namespace aotd::ops::internal
 

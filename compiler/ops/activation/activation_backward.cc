@@ -83,8 +83,8 @@ void DefineActivationBackward(OpRegistry& r) {
   OpDefiner(r, "threshold_backward(Tensor grad_output, Tensor self, Scalar threshold) -> Tensor",
             OpKind::kPointwise)
       .LowerElementwise([](const ElementExpr& e) {
-         return absl::StrCat("(", e.x(1), " <= ", e.scalar(2), " ? ", e.ct(), "(0) : ", e.x(0), ")");
-       })
+        return absl::StrCat("(", e.x(1), " <= ", e.scalar(2), " ? ", e.ct(), "(0) : ", e.x(0), ")");
+      })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& results) -> Values {
         DType d = results[0].dtype;
@@ -102,20 +102,20 @@ void DefineActivationBackward(OpRegistry& r) {
             "gelu_backward(Tensor grad_output, Tensor self, *, str approximate='none') -> Tensor",
             OpKind::kPointwise)
       .LowerElementwise([](const ElementExpr& e) {
-         std::string g = e.x(0), v = e.x(1), t = e.ct();
-         if (e.arg(2).AsString() == "tanh") {
-           std::string inner = absl::StrCat("(", t, "(0.7978845608028654) * (", v, " + ", t,
-                                            "(0.044715) * ", v, " * ", v, " * ", v, "))");
-           std::string th = absl::StrCat("std::tanh(", inner, ")");
-           return absl::StrCat("(", g, " * (", t, "(0.5) * (", t, "(1) + ", th, ") + ", t, "(0.5) * ",
-                               v, " * (", t, "(1) - ", th, " * ", th, ") * ", t,
-                               "(0.7978845608028654) * (", t, "(1) + ", t, "(3) * ", t,
-                               "(0.044715) * ", v, " * ", v, ")))");
-         }
-         return absl::StrCat("(", g, " * (", t, "(0.5) * (", t, "(1) + std::erf(", v, " * ", t,
-                             "(0.7071067811865476))) + ", v, " * ", t,
-                             "(0.3989422804014327) * std::exp(", t, "(-0.5) * ", v, " * ", v, ")))");
-       })
+        std::string g = e.x(0), v = e.x(1), t = e.ct();
+        if (e.arg(2).AsString() == "tanh") {
+          std::string inner = absl::StrCat("(", t, "(0.7978845608028654) * (", v, " + ", t,
+                                           "(0.044715) * ", v, " * ", v, " * ", v, "))");
+          std::string th = absl::StrCat("std::tanh(", inner, ")");
+          return absl::StrCat("(", g, " * (", t, "(0.5) * (", t, "(1) + ", th, ") + ", t,
+                              "(0.5) * ", v, " * (", t, "(1) - ", th, " * ", th, ") * ", t,
+                              "(0.7978845608028654) * (", t, "(1) + ", t, "(3) * ", t,
+                              "(0.044715) * ", v, " * ", v, ")))");
+        }
+        return absl::StrCat("(", g, " * (", t, "(0.5) * (", t, "(1) + std::erf(", v, " * ", t,
+                            "(0.7071067811865476))) + ", v, " * ", t,
+                            "(0.3989422804014327) * std::exp(", t, "(-0.5) * ", v, " * ", v, ")))");
+      })
       .Infer([](const TypeCall& call) -> Types {
         RETURN_IF_ERROR(CheckApproximate(call.Str(2)));
         return Elementwise(ResultKind::kPromoted)(call);
@@ -136,9 +136,9 @@ void DefineActivationBackward(OpRegistry& r) {
   // grad_output * (1 - y) * y for y = sigmoid(x).
   OpDefiner(r, "sigmoid_backward(Tensor grad_output, Tensor output) -> Tensor", OpKind::kPointwise)
       .LowerElementwise([](const ElementExpr& e) {
-         std::string y = e.x(1);
-         return absl::StrCat("(", e.x(0), " * (", e.ct(), "(1) - ", y, ") * ", y, ")");
-       })
+        std::string y = e.x(1);
+        return absl::StrCat("(", e.x(0), " * (", e.ct(), "(1) - ", y, ") * ", y, ")");
+      })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel(Binary([](const KernelCall&, double g, double y) { return g * (1 - y) * y; }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -152,9 +152,9 @@ void DefineActivationBackward(OpRegistry& r) {
   // grad_output * (1 - y^2) for y = tanh(x).
   OpDefiner(r, "tanh_backward(Tensor grad_output, Tensor output) -> Tensor", OpKind::kPointwise)
       .LowerElementwise([](const ElementExpr& e) {
-         std::string y = e.x(1);
-         return absl::StrCat("(", e.x(0), " * (", e.ct(), "(1) - ", y, " * ", y, "))");
-       })
+        std::string y = e.x(1);
+        return absl::StrCat("(", e.x(0), " * (", e.ct(), "(1) - ", y, " * ", y, "))");
+      })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel(Binary([](const KernelCall&, double g, double y) { return g * (1 - y * y); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -170,17 +170,18 @@ void DefineActivationBackward(OpRegistry& r) {
             "bool is_result, Tensor self_or_result) -> Tensor",
             OpKind::kPointwise)
       .LowerElementwise([](const ElementExpr& e) {
-         double alpha = e.arg(1).AsFloat(), scale = e.arg(2).AsFloat();
-         double input_scale = e.arg(3).AsFloat();
-         std::string negative =
-             e.arg(4).AsBool()
-                 ? absl::StrCat("g * ", e.lit(input_scale), " * (x + ", e.lit(alpha * scale), ")")
-                 : absl::StrCat("g * ", e.lit(input_scale * alpha * scale), " * std::exp(x * ",
-                                e.lit(input_scale), ")");
-         return lower::Invoke(e, lower::Params(e, "g", "x"),
-                       absl::StrCat("return x > 0 ? g * ", e.lit(scale), " : ", negative, ";"),
-                       absl::StrCat(e.x(0), ", ", e.x(5)));
-       })
+        double alpha = e.arg(1).AsFloat(), scale = e.arg(2).AsFloat();
+        double input_scale = e.arg(3).AsFloat();
+        std::string negative =
+            e.arg(4).AsBool()
+                ? absl::StrCat("g * ", e.lit(input_scale), " * (x + ", e.lit(alpha * scale), ")")
+                : absl::StrCat("g * ", e.lit(input_scale * alpha * scale), " * std::exp(x * ",
+                               e.lit(input_scale), ")");
+        return lower::Invoke(
+            e, lower::Params(e, "g", "x"),
+            absl::StrCat("return x > 0 ? g * ", e.lit(scale), " : ", negative, ";"),
+            absl::StrCat(e.x(0), ", ", e.x(5)));
+      })
       .Infer(Elementwise(ResultKind::kPromoted, {0, 5}))
       .Kernel(Binary(EluBackward, 0, 5))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -205,10 +206,10 @@ void DefineActivationBackward(OpRegistry& r) {
             "bool self_is_result) -> Tensor",
             OpKind::kPointwise)
       .LowerElementwise([](const ElementExpr& e) {
-         return lower::Invoke(e, lower::Params(e, "g", "x"),
-                       absl::StrCat("return x > 0 ? g : g * ", e.scalar(2), ";"),
-                       absl::StrCat(e.x(0), ", ", e.x(1)));
-       })
+        return lower::Invoke(e, lower::Params(e, "g", "x"),
+                             absl::StrCat("return x > 0 ? g : g * ", e.scalar(2), ";"),
+                             absl::StrCat(e.x(0), ", ", e.x(1)));
+      })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel(Binary(
           [](const KernelCall& call, double g, double x) { return x > 0 ? g : g * call.Float(2); }))
@@ -222,14 +223,15 @@ void DefineActivationBackward(OpRegistry& r) {
             "-> Tensor",
             OpKind::kPointwise)
       .LowerElementwise([](const ElementExpr& e) {
-         // The reference compares the input with the bounds in double.
-         std::string lo = Literal(e.arg(2).AsFloat(), DType::kFloat64);
-         std::string hi = Literal(e.arg(3).AsFloat(), DType::kFloat64);
-         return lower::Invoke(e, lower::Params(e, "g", "x"),
-                       absl::StrCat("return static_cast<double>(x) <= ", lo,
-                                    " || static_cast<double>(x) >= ", hi, " ? ", e.lit(0), " : g;"),
-                       absl::StrCat(e.x(0), ", ", e.x(1)));
-       })
+        // The reference compares the input with the bounds in double.
+        std::string lo = Literal(e.arg(2).AsFloat(), DType::kFloat64);
+        std::string hi = Literal(e.arg(3).AsFloat(), DType::kFloat64);
+        return lower::Invoke(
+            e, lower::Params(e, "g", "x"),
+            absl::StrCat("return static_cast<double>(x) <= ", lo,
+                         " || static_cast<double>(x) >= ", hi, " ? ", e.lit(0), " : g;"),
+            absl::StrCat(e.x(0), ", ", e.x(1)));
+      })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel(Binary([](const KernelCall& call, double g, double x) {
         return x <= call.Float(2) || x >= call.Float(3) ? 0 : g;
@@ -245,12 +247,13 @@ void DefineActivationBackward(OpRegistry& r) {
             "-> Tensor",
             OpKind::kPointwise)
       .LowerElementwise([](const ElementExpr& e) {
-         return lower::Invoke(e, lower::Params(e, "g", "x"),
-                       absl::StrCat(e.ct(), " bx = x * ", e.scalar(2), "; if (bx > ", e.scalar(3),
-                                    ") return g; ", e.ct(),
-                                    " z = std::exp(bx); return g * z / (z + ", e.lit(1), ");"),
-                       absl::StrCat(e.x(0), ", ", e.x(1)));
-       })
+        return lower::Invoke(
+            e, lower::Params(e, "g", "x"),
+            absl::StrCat(e.ct(), " bx = x * ", e.scalar(2), "; if (bx > ", e.scalar(3),
+                         ") return g; ", e.ct(), " z = std::exp(bx); return g * z / (z + ",
+                         e.lit(1), ");"),
+            absl::StrCat(e.x(0), ", ", e.x(1)));
+      })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel(Binary([](const KernelCall& call, double g, double x) {
         double bx = x * call.Float(2);
@@ -277,11 +280,12 @@ void DefineActivationBackward(OpRegistry& r) {
   // grad_output * s * (1 + x (1 - s)) for s = sigmoid(x).
   OpDefiner(r, "silu_backward(Tensor grad_output, Tensor self) -> Tensor", OpKind::kPointwise)
       .LowerElementwise([](const ElementExpr& e) {
-         return lower::Invoke(e, lower::Params(e, "g", "x"),
-                       absl::StrCat(e.ct(), " s = ", lower::Sigmoid("x", e.ct()), "; return g * s * (",
-                                    e.lit(1), " + x * (", e.lit(1), " - s));"),
-                       absl::StrCat(e.x(0), ", ", e.x(1)));
-       })
+        return lower::Invoke(
+            e, lower::Params(e, "g", "x"),
+            absl::StrCat(e.ct(), " s = ", lower::Sigmoid("x", e.ct()), "; return g * s * (",
+                         e.lit(1), " + x * (", e.lit(1), " - s));"),
+            absl::StrCat(e.x(0), ", ", e.x(1)));
+      })
       .Infer(Elementwise(ResultKind::kPromoted))
       .Kernel(Binary([](const KernelCall&, double g, double x) {
         double s = Sigmoid(x);

@@ -2,6 +2,16 @@
 #ifndef AOTD_COMPILER_OPS_ACTIVATION_ACTIVATION_UTIL_H_
 #define AOTD_COMPILER_OPS_ACTIVATION_ACTIVATION_UTIL_H_
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -12,15 +22,6 @@
 #include "compiler/ops/core/elementwise.h"
 #include "compiler/ops/core/op_definer.h"
 #include "compiler/ops/core/op_util.h"
-#include <algorithm>
-#include <cmath>
-#include <cstdint>
-#include <functional>
-#include <limits>
-#include <map>
-#include <string>
-#include <utility>
-#include <vector>
 
 namespace aotd::ops::internal {
 
@@ -46,7 +47,9 @@ inline absl::Status CheckApproximate(const std::string& approximate) {
 }
 
 // 1 - v.
-inline ValueId OneMinus(B& b, ValueId v) { return b.Op("aten.rsub.Scalar", {Val(v), Argument::Int(1)}); }
+inline ValueId OneMinus(B& b, ValueId v) {
+  return b.Op("aten.rsub.Scalar", {Val(v), Argument::Int(1)});
+}
 
 }  // namespace aotd::ops::internal
 

@@ -130,8 +130,7 @@ void DefinePrelu(OpRegistry& r) {
   // grad_input = grad_output where self > 0, else weight * grad_output;
   // grad_weight = the sums of self * grad_output where self <= 0, per
   // weight entry.
-  OpDefiner(r,
-            "prelu_backward(Tensor grad_output, Tensor self, Tensor weight) -> (Tensor, Tensor)",
+  OpDefiner(r, "prelu_backward(Tensor grad_output, Tensor self, Tensor weight) -> (Tensor, Tensor)",
             OpKind::kOther)
       .Infer([](const TypeCall& call) -> Types {
         const TensorType& grad = call.tensor(0);
@@ -174,9 +173,8 @@ void DefinePrelu(OpRegistry& r) {
         if (c.has_grad(0)) {
           ValueId ggi = c.grad(0);
           gg_out = WherePositive(b, self, ggi, b.Mul(w, ggi));
-          g_weight = SumToPreluWeight(b, WherePositive(b, self, ScalarZeroLike(b, ggi),
-                                                       b.Mul(ggi, grad_out)),
-                                      weight);
+          g_weight = SumToPreluWeight(
+              b, WherePositive(b, self, ScalarZeroLike(b, ggi), b.Mul(ggi, grad_out)), weight);
         }
         if (c.has_grad(1)) {
           ValueId ggw = PreluWeight(b, c.grad(1), self_type);
@@ -196,8 +194,8 @@ void DefinePrelu(OpRegistry& r) {
         ValueId weight = node.args[2].AsValue();
         ValueId w = PreluWeight(b, weight, b.type(x));
         ValueId grad_input = WherePositive(b, x, g, b.Mul(w, g));
-        ValueId grad_weight = SumToPreluWeight(
-            b, WherePositive(b, x, ScalarZeroLike(b, x), b.Mul(x, g)), weight);
+        ValueId grad_weight =
+            SumToPreluWeight(b, WherePositive(b, x, ScalarZeroLike(b, x), b.Mul(x, g)), weight);
         return {grad_input, grad_weight};
       });
 }

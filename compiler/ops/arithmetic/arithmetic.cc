@@ -478,9 +478,11 @@ void DefineArithmetic(OpRegistry& r) {
 
 absl::Status RegisterArithmeticOps(OpRegistry& registry) {
   DefineArithmetic(registry);
-  DefineInPlace(registry, "add_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)",
+  DefineInPlace(registry,
+                "add_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)",
                 "aten.add.Scalar");
-  DefineInPlace(registry, "sub_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)",
+  DefineInPlace(registry,
+                "sub_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)",
                 "aten.sub.Tensor");
   DefineInPlace(registry, "mul_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)",
                 "aten.mul.Scalar");

@@ -1,4 +1,5 @@
-// The arithmetic family: arithmetic (add, sub, rsub, mul, div, pow, maximum, minimum) and its in-place forms.
+// The arithmetic family: arithmetic (add, sub, rsub, mul, div, pow, maximum,
+// minimum) and its in-place forms.
 #ifndef AOTD_COMPILER_OPS_ARITHMETIC_ARITHMETIC_H_
 #define AOTD_COMPILER_OPS_ARITHMETIC_ARITHMETIC_H_
 

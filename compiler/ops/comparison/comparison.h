@@ -1,4 +1,5 @@
-// The comparison family: comparisons, logical ops and selection (where, masked_fill, clamp).
+// The comparison family: comparisons, logical ops and selection (where,
+// masked_fill, clamp).
 #ifndef AOTD_COMPILER_OPS_COMPARISON_COMPARISON_H_
 #define AOTD_COMPILER_OPS_COMPARISON_COMPARISON_H_
 

@@ -1,4 +1,5 @@
-// The conversion family: dtype conversions and copies (to, _to_copy, fill, copy_).
+// The conversion family: dtype conversions and copies (to, _to_copy, fill,
+// copy_).
 #ifndef AOTD_COMPILER_OPS_CONVERSION_CONVERSION_H_
 #define AOTD_COMPILER_OPS_CONVERSION_CONVERSION_H_
 

@@ -13,15 +13,6 @@
 #ifndef AOTD_COMPILER_OPS_CORE_ELEMENTWISE_H_
 #define AOTD_COMPILER_OPS_CORE_ELEMENTWISE_H_
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/string_view.h"
-#include "common/status_macros.h"
-#include "compiler/ops/core/builder.h"
-#include "compiler/ops/core/op_definer.h"
-#include "compiler/ops/core/op_util.h"
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -31,6 +22,16 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "common/status_macros.h"
+#include "compiler/ops/core/builder.h"
+#include "compiler/ops/core/op_definer.h"
+#include "compiler/ops/core/op_util.h"
 
 namespace aotd::ops::internal {
 
@@ -75,7 +76,9 @@ inline bool CanCast(DType from, DType to) {
   return from == DType::kBool || to != DType::kBool;
 }
 
-inline Types SameAsInput(const TypeCall& call) { return One(call.tensor(0).dtype, call.tensor(0).shape); }
+inline Types SameAsInput(const TypeCall& call) {
+  return One(call.tensor(0).dtype, call.tensor(0).shape);
+}
 
 // What a broadcasting op's result dtype is, from its operands' promoted one.
 enum class ResultKind {
@@ -113,7 +116,8 @@ inline KernelFn Unary(double (*f)(double)) {
 // Applies `f` to arguments `a` and `b` (tensors or numbers), broadcast. The
 // operands are cast to the dtype ATen computes in: the result's, or for bool
 // results (comparisons, logic) the operands' promoted dtype.
-inline KernelFn Binary(std::function<double(const KernelCall&, double, double)> f, int a = 0, int b = 1) {
+inline KernelFn Binary(std::function<double(const KernelCall&, double, double)> f, int a = 0,
+                       int b = 1) {
   return [f, a, b](const KernelCall& call, const std::vector<TensorType>& results) -> Values {
     DType out = results[0].dtype;
     DType compute = out == DType::kBool ? PromotedType(call, {a, b}) : out;
@@ -124,9 +128,13 @@ inline KernelFn Binary(std::function<double(const KernelCall&, double, double)> 
 }
 
 // NaN-propagating max and min (torch.maximum, torch.minimum, clamp).
-inline double Max(double x, double y) { return std::isnan(x) || std::isnan(y) ? kNaN : std::max(x, y); }
+inline double Max(double x, double y) {
+  return std::isnan(x) || std::isnan(y) ? kNaN : std::max(x, y);
+}
 
-inline double Min(double x, double y) { return std::isnan(x) || std::isnan(y) ? kNaN : std::min(x, y); }
+inline double Min(double x, double y) {
+  return std::isnan(x) || std::isnan(y) ? kNaN : std::min(x, y);
+}
 
 inline double Sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
 
@@ -148,7 +156,9 @@ inline ValueId Where(B& b, ValueId cond, ValueId x, ValueId y) {
 }
 
 // `v` where `cond` holds, zero elsewhere.
-inline ValueId KeepWhere(B& b, ValueId cond, ValueId v) { return Where(b, cond, v, ScalarZero(b, v)); }
+inline ValueId KeepWhere(B& b, ValueId cond, ValueId v) {
+  return Where(b, cond, v, ScalarZero(b, v));
+}
 
 // Comparison `name` ("lt") of x with a tensor or number y.
 inline ValueId Compare(B& b, absl::string_view name, ValueId x, const Argument& y) {
@@ -162,13 +172,15 @@ inline ValueId PowScalar(B& b, ValueId x, const Argument& n) {
 
 // The types of a pure op's call on the tensors of `call` (each typed
 // contiguous): what an in-place kernel needs to run the pure kernel.
-inline absl::StatusOr<std::vector<TensorType>> PureTypes(const OpDef& pure, const KernelCall& call) {
+inline absl::StatusOr<std::vector<TensorType>> PureTypes(const OpDef& pure,
+                                                         const KernelCall& call) {
   std::vector<Argument> args;
   std::map<ValueId, TensorType> types;
   for (int i = 0; i < call.size(); ++i) {
     args.push_back(call.arg(i));
     if (call.IsTensor(i)) {
-      types[call.arg(i).AsValue()] = TensorType::Contiguous(call.tensor(i).dtype, call.tensor(i).shape);
+      types[call.arg(i).AsValue()] =
+          TensorType::Contiguous(call.tensor(i).dtype, call.tensor(i).shape);
     }
   }
   return pure.infer(TypeCall(args, [&](ValueId v) -> const TensorType& { return types.at(v); }));
@@ -191,9 +203,9 @@ inline void DefineInPlace(OpRegistry& r, absl::string_view signature, absl::stri
                            " doesn't match the broadcast shape ", ShapeString(types[0].shape)));
         }
         if (!CanCast(types[0].dtype, self.dtype)) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("result type ", ir::DTypeName(types[0].dtype),
-                           " can't be cast to the desired output type ", ir::DTypeName(self.dtype)));
+          return absl::InvalidArgumentError(absl::StrCat(
+              "result type ", ir::DTypeName(types[0].dtype),
+              " can't be cast to the desired output type ", ir::DTypeName(self.dtype)));
         }
         return std::vector<TensorType>{self};
       })

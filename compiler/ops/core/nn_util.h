@@ -7,16 +7,6 @@
 #ifndef AOTD_COMPILER_OPS_CORE_NN_UTIL_H_
 #define AOTD_COMPILER_OPS_CORE_NN_UTIL_H_
 
-#include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/string_view.h"
-#include "common/status_macros.h"
-#include "compiler/ir/graph.h"
-#include "compiler/ops/core/builder.h"
-#include "compiler/ops/core/op_definer.h"
-#include "compiler/ops/core/op_util.h"
-#include "compiler/reference/host_tensor.h"
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -27,6 +17,17 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "common/status_macros.h"
+#include "compiler/ir/graph.h"
+#include "compiler/ops/core/builder.h"
+#include "compiler/ops/core/op_definer.h"
+#include "compiler/ops/core/op_util.h"
+#include "compiler/reference/host_tensor.h"
 
 namespace aotd::ops::internal {
 
@@ -62,7 +63,7 @@ inline absl::Status RequireFloating(absl::string_view what, DType dtype) {
 }
 
 inline absl::Status RequireSameDType(absl::string_view a_name, DType a, absl::string_view b_name,
-                              DType b) {
+                                     DType b) {
   if (a == b) return absl::OkStatus();
   return Invalid("expected ", a_name, " and ", b_name, " to have the same dtype, but got ",
                  ir::DTypeName(a), " and ", ir::DTypeName(b));
@@ -84,7 +85,7 @@ inline Argument MaskArg(bool a, bool b, bool c) {
 // The result types of a backward op with an output_mask: contiguous of
 // `shapes[i]` where the mask asks for result i, else undefined.
 inline std::vector<TensorType> MaskedTypes(const Argument& mask, DType dtype,
-                                    const std::vector<Dims>& shapes) {
+                                           const std::vector<Dims>& shapes) {
   std::vector<bool> want = Mask(mask);
   std::vector<TensorType> types;
   for (size_t i = 0; i < shapes.size(); ++i) {
@@ -96,8 +97,9 @@ inline std::vector<TensorType> MaskedTypes(const Argument& mask, DType dtype,
 // The kernel of a backward op with a three-entry output_mask: zeroed results
 // of `types`, which `compute` fills through its pointers (null for those the
 // mask does not ask for).
-inline Results MaskedKernel(const Argument& mask, const std::vector<TensorType>& types,
-                     const std::function<void(HostTensor*, HostTensor*, HostTensor*)>& compute) {
+inline Results MaskedKernel(
+    const Argument& mask, const std::vector<TensorType>& types,
+    const std::function<void(HostTensor*, HostTensor*, HostTensor*)>& compute) {
   std::vector<bool> want = Mask(mask);
   std::vector<HostTensor> out;
   for (const TensorType& t : types) out.emplace_back(t.dtype, t.shape);
@@ -114,7 +116,7 @@ inline const HostTensor* Optional(const KernelCall& call, int i) {
 // three-entry output_mask: result i is the gradient of the node's argument
 // `grad_args[i]`. As ATen does, only the gradients wanted are computed.
 inline Grads MaskedBackward(DerivativeContext& c, absl::string_view backward_op,
-                     std::vector<Argument> args, const int (&grad_args)[3]) {
+                            std::vector<Argument> args, const int (&grad_args)[3]) {
   bool want[3];
   for (int i = 0; i < 3; ++i) want[i] = c.needs_grad(grad_args[i]);
   args.push_back(MaskArg(want[0], want[1], want[2]));

@@ -1,4 +1,5 @@
-// The creation family: factory functions (zeros, ones, full, empty, arange, *_like, new_*).
+// The creation family: factory functions (zeros, ones, full, empty, arange,
+// *_like, new_*).
 #ifndef AOTD_COMPILER_OPS_CREATION_CREATION_H_
 #define AOTD_COMPILER_OPS_CREATION_CREATION_H_
 

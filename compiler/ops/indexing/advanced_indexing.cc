@@ -302,15 +302,17 @@ void DefineAdvancedIndexing(OpRegistry& r) {
         std::vector<TensorType> storage;
         ASSIGN_OR_RETURN(IndexPlan plan, PlanIndex("index", self, IndexTypes(call, 1, storage)));
         if (plan.mask_item >= 0) {
-          return Invalid("index(): indexing with a bool or uint8 mask gives a shape that depends "
-                         "on the mask's values, which compiled graphs do not support");
+          return Invalid(
+              "index(): indexing with a bool or uint8 mask gives a shape that depends "
+              "on the mask's values, which compiled graphs do not support");
         }
         return One(self.dtype, plan.result);
       })
       .Kernel([](const KernelCall& call, const std::vector<TensorType>& types) -> Results {
         const HostTensor& self = call.tensor(0);
         std::vector<TensorType> storage;
-        ASSIGN_OR_RETURN(IndexPlan plan, PlanIndex("index", TensorType::Contiguous(self.dtype, self.shape),
+        ASSIGN_OR_RETURN(IndexPlan plan,
+                         PlanIndex("index", TensorType::Contiguous(self.dtype, self.shape),
                                    IndexTypes(call, 1, storage)));
         ASSIGN_OR_RETURN(std::vector<int64_t> offsets,
                          IndexOffsets("index", self, call.tensors(1), plan));
@@ -342,7 +344,8 @@ void DefineAdvancedIndexing(OpRegistry& r) {
         const TensorType& self = call.tensor(0);
         const TensorType& values = call.tensor(2);
         std::vector<TensorType> storage;
-        ASSIGN_OR_RETURN(IndexPlan plan, PlanIndex("index_put", self, IndexTypes(call, 1, storage)));
+        ASSIGN_OR_RETURN(IndexPlan plan,
+                         PlanIndex("index_put", self, IndexTypes(call, 1, storage)));
         RETURN_IF_ERROR(RequireSameDType("index_put", self, values, "values"));
         Dims target = plan.result;
         if (plan.mask_item >= 0) {
@@ -368,9 +371,9 @@ void DefineAdvancedIndexing(OpRegistry& r) {
           // Each selected element takes the value at its position with the
           // mask's dims collapsed.
           const HostTensor& mask = *call.tensors(1)[plan.mask_item];
-          Dims vshape = MaskValuesShape(TensorType::Contiguous(out.dtype, out.shape),
-                                        TensorType::Contiguous(mask.dtype, mask.shape),
-                                        plan.mask_dim);
+          Dims vshape =
+              MaskValuesShape(TensorType::Contiguous(out.dtype, out.shape),
+                              TensorType::Contiguous(mask.dtype, mask.shape), plan.mask_dim);
           HostTensor v = BroadcastTo(values, vshape);
           Dims vstrides = ir::ContiguousStrides(vshape);
           Dims mstrides = ir::ContiguousStrides(mask.shape);
@@ -407,8 +410,9 @@ void DefineAdvancedIndexing(OpRegistry& r) {
           grads.push_back({0, c.grad(0)});
         } else {
           ValueId zeros = b.ZerosLike(values);
-          grads.push_back({0, b.Op("aten.index_put.default",
-                                   {V::V(c.grad(0)), c.arg(1), V::V(zeros), Argument::Bool(false)})});
+          grads.push_back(
+              {0, b.Op("aten.index_put.default",
+                       {V::V(c.grad(0)), c.arg(1), V::V(zeros), Argument::Bool(false)})});
         }
         if (!c.needs_grad(2)) return grads;
         const TensorType self = b.type(c.input(0));
@@ -443,7 +447,8 @@ void DefineAdvancedIndexing(OpRegistry& r) {
         if (plan->mask_item >= 0) {
           // A masked write: where() over self (or adding where() for an
           // accumulation).
-          ValueId m = MaskOverSelf(b, self, *plan, node.args[1].AsList()[plan->mask_item].AsValue());
+          ValueId m =
+              MaskOverSelf(b, self, *plan, node.args[1].AsList()[plan->mask_item].AsValue());
           ValueId v = MaskValuesOverSelf(
               b, self, b.type(node.args[1].AsList()[plan->mask_item].AsValue()), *plan, values);
           if (!accumulate) return {b.Op("aten.where.self", {V::V(m), V::V(v), V::V(self_v)})};
@@ -454,17 +459,17 @@ void DefineAdvancedIndexing(OpRegistry& r) {
         ValueId linear = LinearIndex(b, self, *plan, node.args[1].AsList());
         Blocked blocked = BlockIndexedDims(b, self_v, self, *plan);
         ValueId slices = BlockValues(b, values, *plan, blocked);
-        ValueId put = b.Op(accumulate ? "aten.index_add.default" : "aten.index_copy.default",
-                           {V::V(blocked.value), Argument::Int(blocked.dim), V::V(linear),
-                            V::V(slices)});
+        ValueId put =
+            b.Op(accumulate ? "aten.index_add.default" : "aten.index_copy.default",
+                 {V::V(blocked.value), Argument::Int(blocked.dim), V::V(linear), V::V(slices)});
         if (blocked.perm.empty()) return {b.Reshape(put, self.shape)};
         // Back to self's dim order, contiguous.
         Dims permuted_shape;
         for (int64_t d : blocked.perm) permuted_shape.push_back(self.shape[d]);
         std::vector<int64_t> inverse(blocked.perm.size());
         for (size_t k = 0; k < blocked.perm.size(); ++k) inverse[blocked.perm[k]] = k;
-        ValueId back = b.Op("aten.permute.default", {V::V(b.Reshape(put, permuted_shape)),
-                                                     Argument::IntList(inverse)});
+        ValueId back = b.Op("aten.permute.default",
+                            {V::V(b.Reshape(put, permuted_shape)), Argument::IntList(inverse)});
         return {b.Op("aten.clone.default", {V::V(back)},
                      {{"memory_format", Argument::MemoryFormat("contiguous_format")}})};
       });

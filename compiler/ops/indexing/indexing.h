@@ -1,4 +1,5 @@
-// The indexing family: indexing (gather, scatter, index_select, index_add, index_copy, index, index_put, cumsum, flip, topk).
+// The indexing family: indexing (gather, scatter, index_select, index_add,
+// index_copy, index, index_put, cumsum, flip, topk).
 #ifndef AOTD_COMPILER_OPS_INDEXING_INDEXING_H_
 #define AOTD_COMPILER_OPS_INDEXING_INDEXING_H_
 

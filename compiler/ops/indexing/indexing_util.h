@@ -2,13 +2,6 @@
 #ifndef AOTD_COMPILER_OPS_INDEXING_INDEXING_UTIL_H_
 #define AOTD_COMPILER_OPS_INDEXING_INDEXING_UTIL_H_
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/string_view.h"
-#include "common/status_macros.h"
-#include "compiler/ops/core/builder.h"
-#include "compiler/ops/core/op_definer.h"
-#include "compiler/ops/core/op_util.h"
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -16,6 +9,14 @@
 #include <string>
 #include <type_traits>
 #include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "common/status_macros.h"
+#include "compiler/ops/core/builder.h"
+#include "compiler/ops/core/op_definer.h"
+#include "compiler/ops/core/op_util.h"
 
 namespace aotd::ops::internal {
 
@@ -39,7 +40,9 @@ inline absl::Status IndexOutOfRange(absl::string_view op, int64_t index, int64_t
 }
 
 // The int64 at element i of an index tensor.
-inline int64_t IndexAt(const HostTensor& index, int64_t i) { return static_cast<int64_t>(index.data[i]); }
+inline int64_t IndexAt(const HostTensor& index, int64_t i) {
+  return static_cast<int64_t>(index.data[i]);
+}
 
 // Multi-index of flat element `i` of `shape`.
 inline Dims Unflatten(int64_t i, const Dims& shape) {
@@ -51,8 +54,8 @@ inline Dims Unflatten(int64_t i, const Dims& shape) {
   return c;
 }
 
-inline absl::Status RequireSameDType(absl::string_view op, const TensorType& self, const TensorType& other,
-                              absl::string_view other_name) {
+inline absl::Status RequireSameDType(absl::string_view op, const TensorType& self,
+                                     const TensorType& other, absl::string_view other_name) {
   if (self.dtype == other.dtype) return absl::OkStatus();
   return Invalid(op, "(): expected self and ", other_name, " to have the same dtype, got ",
                  ir::DTypeName(self.dtype), " and ", ir::DTypeName(other.dtype));
@@ -66,7 +69,7 @@ inline absl::Status RequireSameDType(absl::string_view op, const TensorType& sel
 constexpr int kGrad0 = -1;
 
 inline Grads GradIntoZeros(DerivativeContext& c, const char* op, std::vector<int> args,
-                    std::vector<Argument> trailing = {}) {
+                           std::vector<Argument> trailing = {}) {
   GraphBuilder& b = c.b;
   ValueId zeros = b.Zeros(b.type(c.input(0)).shape, b.type(c.grad(0)).dtype);
   std::vector<Argument> call = {V::V(zeros)};

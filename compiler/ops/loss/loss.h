@@ -1,4 +1,5 @@
-// The loss family: losses (nll, mse, smooth l1, binary cross-entropy with logits) and their backward.
+// The loss family: losses (nll, mse, smooth l1, binary cross-entropy with
+// logits) and their backward.
 #ifndef AOTD_COMPILER_OPS_LOSS_LOSS_H_
 #define AOTD_COMPILER_OPS_LOSS_LOSS_H_
 

@@ -232,8 +232,7 @@ void DefineUnaryMath(OpRegistry& r) {
 
 absl::Status RegisterMathOps(OpRegistry& registry) {
   DefineUnaryMath(registry);
-  DefineInPlace(registry, "tanh_(Tensor(a!) self) -> Tensor(a!)",
-                "aten.tanh.default");
+  DefineInPlace(registry, "tanh_(Tensor(a!) self) -> Tensor(a!)", "aten.tanh.default");
   return absl::OkStatus();
 }
 

@@ -1,4 +1,5 @@
-// The math family: unary math (neg, abs, exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, ...).
+// The math family: unary math (neg, abs, exp, log, sqrt, sin, cos, tanh, erf,
+// sigmoid, relu, ...).
 #ifndef AOTD_COMPILER_OPS_MATH_MATH_H_
 #define AOTD_COMPILER_OPS_MATH_MATH_H_
 

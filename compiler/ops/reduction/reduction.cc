@@ -703,10 +703,10 @@ void DefineMaxDim(OpRegistry& r) {
 
 absl::Status RegisterReductionOps(OpRegistry& registry) {
   DefineSumAndMean(registry);
-  DefineExtremum(registry, "amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor",
-                 "amax", [](double a, double b) { return a > b; });
-  DefineExtremum(registry, "amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor",
-                 "amin", [](double a, double b) { return a < b; });
+  DefineExtremum(registry, "amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor", "amax",
+                 [](double a, double b) { return a > b; });
+  DefineExtremum(registry, "amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor", "amin",
+                 [](double a, double b) { return a < b; });
   DefineVariance(registry);
   DefineProducts(registry);
   DefineArgmax(registry);

@@ -1,4 +1,5 @@
-// The reduction family: reductions (sum, mean, amax, amin, var, prod, argmax, logsumexp, std, norm, max.dim).
+// The reduction family: reductions (sum, mean, amax, amin, var, prod, argmax,
+// logsumexp, std, norm, max.dim).
 #ifndef AOTD_COMPILER_OPS_REDUCTION_REDUCTION_H_
 #define AOTD_COMPILER_OPS_REDUCTION_REDUCTION_H_
 

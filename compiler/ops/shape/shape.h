@@ -1,4 +1,5 @@
-// The shape family: ops that move data into a new shape (padding, pixel shuffle, repeat, tril, triu, clone, cat, stack).
+// The shape family: ops that move data into a new shape (padding, pixel
+// shuffle, repeat, tril, triu, clone, cat, stack).
 #ifndef AOTD_COMPILER_OPS_SHAPE_SHAPE_H_
 #define AOTD_COMPILER_OPS_SHAPE_SHAPE_H_
 

@@ -252,11 +252,10 @@ void DefineSlicing(OpRegistry& r) {
           // Interleave step - 1 zeros after each element, then trim.
           Dims zeros_shape = g.shape;
           zeros_shape.insert(zeros_shape.begin() + s->dim + 1, s->step - 1);
-          ir::ValueId spread = c.b.Op(
-              "aten.cat.default",
-              {Argument::List({V::V(Unsqueeze(c.b, piece, s->dim + 1)),
-                               V::V(c.b.Zeros(zeros_shape, g.dtype))}),
-               Argument::Int(s->dim + 1)});
+          ir::ValueId spread =
+              c.b.Op("aten.cat.default", {Argument::List({V::V(Unsqueeze(c.b, piece, s->dim + 1)),
+                                                          V::V(c.b.Zeros(zeros_shape, g.dtype))}),
+                                          Argument::Int(s->dim + 1)});
           Dims flat = g.shape;
           flat[s->dim] = n * s->step;
           piece = c.b.Reshape(spread, flat);
@@ -279,7 +278,8 @@ void DefineSlicing(OpRegistry& r) {
       parts.push_back(V::V(c.GradOrZeros(i)));
     }
     if (parts.size() == 1) return {{0, parts[0].AsValue()}};
-    return {{0, c.b.Op("aten.cat.default", {Argument::List(std::move(parts)), Argument::Int(dim)})}};
+    return {
+        {0, c.b.Op("aten.cat.default", {Argument::List(std::move(parts)), Argument::Int(dim)})}};
   };
   auto split_infer = [](bool with_sizes) {
     return [with_sizes](const TypeCall& call) -> absl::StatusOr<std::vector<TensorType>> {
@@ -291,12 +291,12 @@ void DefineSlicing(OpRegistry& r) {
     };
   };
   auto split_kernel = [](bool with_sizes) {
-    return [with_sizes](const KernelCall& call, const std::vector<TensorType>&)
-               -> absl::StatusOr<std::vector<HostTensor>> {
+    return [with_sizes](const KernelCall& call,
+                        const std::vector<TensorType>&) -> absl::StatusOr<std::vector<HostTensor>> {
       const HostTensor& self = call.tensor(0);
-      ASSIGN_OR_RETURN(std::vector<Geometry> gs,
-                       SplitGeometries(TensorType::Contiguous(self.dtype, self.shape), call,
-                                       with_sizes));
+      ASSIGN_OR_RETURN(
+          std::vector<Geometry> gs,
+          SplitGeometries(TensorType::Contiguous(self.dtype, self.shape), call, with_sizes));
       std::vector<HostTensor> out;
       for (const Geometry& g : gs) {
         ASSIGN_OR_RETURN(HostTensor piece, Gather(self, g));
@@ -329,14 +329,16 @@ void DefineUnbindAndUnsafeSplit(OpRegistry& r) {
         const TensorType& self = call.tensor(0);
         ASSIGN_OR_RETURN(std::vector<Geometry> gs, UnbindGeometries(self, call.Int(1)));
         std::vector<TensorType> out;
-        for (Geometry& g : gs) out.push_back({self.dtype, std::move(g.shape), std::move(g.strides)});
+        for (Geometry& g : gs)
+          out.push_back({self.dtype, std::move(g.shape), std::move(g.strides)});
         return out;
       })
-      .Kernel([](const KernelCall& call, const std::vector<TensorType>&)
-                  -> absl::StatusOr<std::vector<HostTensor>> {
+      .Kernel([](const KernelCall& call,
+                 const std::vector<TensorType>&) -> absl::StatusOr<std::vector<HostTensor>> {
         const HostTensor& self = call.tensor(0);
-        ASSIGN_OR_RETURN(std::vector<Geometry> gs,
-                         UnbindGeometries(TensorType::Contiguous(self.dtype, self.shape), call.Int(1)));
+        ASSIGN_OR_RETURN(
+            std::vector<Geometry> gs,
+            UnbindGeometries(TensorType::Contiguous(self.dtype, self.shape), call.Int(1)));
         std::vector<HostTensor> out;
         for (const Geometry& g : gs) {
           ASSIGN_OR_RETURN(HostTensor piece, Gather(self, g));
@@ -358,7 +360,8 @@ void DefineUnbindAndUnsafeSplit(OpRegistry& r) {
         if (dim < 0) dim += self.Rank();
         std::vector<ir::ValueId> out;
         for (int64_t i = 0; i < self.shape[dim]; ++i) {
-          out.push_back(b.Op("aten.select.int", {node.args[0], Argument::Int(dim), Argument::Int(i)}));
+          out.push_back(
+              b.Op("aten.select.int", {node.args[0], Argument::Int(dim), Argument::Int(i)}));
         }
         return out;
       });

@@ -1,4 +1,5 @@
-// The view family: views (view, reshape, expand, squeeze, permute, select, slice, split, unbind, as_strided, alias).
+// The view family: views (view, reshape, expand, squeeze, permute, select,
+// slice, split, unbind, as_strided, alias).
 #ifndef AOTD_COMPILER_OPS_VIEW_VIEW_H_
 #define AOTD_COMPILER_OPS_VIEW_VIEW_H_
 
@@ -11,7 +12,7 @@ namespace aotd::ops::internal {
 absl::Status RegisterViewOps(OpRegistry& registry);
 
 // Parts of the family in files of their own, which RegisterViewOps calls.
-void DefineSlicing(OpRegistry& r);  // slice.cc
+void DefineSlicing(OpRegistry& r);               // slice.cc
 void DefineUnbindAndUnsafeSplit(OpRegistry& r);  // slice.cc
 
 }  // namespace aotd::ops::internal

@@ -2,6 +2,11 @@
 #ifndef AOTD_COMPILER_OPS_VIEW_VIEW_UTIL_H_
 #define AOTD_COMPILER_OPS_VIEW_VIEW_UTIL_H_
 
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
@@ -10,10 +15,6 @@
 #include "compiler/ops/core/op_definer.h"
 #include "compiler/ops/core/op_util.h"
 #include "compiler/ops/core/shape_util.h"
-#include <algorithm>
-#include <string>
-#include <utility>
-#include <vector>
 
 namespace aotd::ops::internal {
 
@@ -33,8 +34,8 @@ inline absl::StatusOr<HostTensor> Gather(const HostTensor& in, const Geometry& g
   int64_t last = g.offset;
   for (size_t i = 0; i < g.shape.size(); ++i) last += (g.shape[i] - 1) * g.strides[i];
   if (last >= in.NumElements()) {
-    return absl::InvalidArgumentError(absl::StrCat("view reaches element ", last, " of an input of ",
-                                                   in.NumElements(), " elements"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "view reaches element ", last, " of an input of ", in.NumElements(), " elements"));
   }
   Dims index(g.shape.size(), 0);
   int64_t i = 0;
@@ -57,8 +58,8 @@ inline InferFn ViewInfer(G geometry) {
 
 template <typename G>
 inline KernelFn ViewKernel(G geometry) {
-  return [geometry](const KernelCall& call, const std::vector<TensorType>&)
-             -> absl::StatusOr<std::vector<HostTensor>> {
+  return [geometry](const KernelCall& call,
+                    const std::vector<TensorType>&) -> absl::StatusOr<std::vector<HostTensor>> {
     const HostTensor& self = call.tensor(0);
     ASSIGN_OR_RETURN(Geometry g, geometry(TensorType::Contiguous(self.dtype, self.shape), call));
     ASSIGN_OR_RETURN(HostTensor out, Gather(self, g));
