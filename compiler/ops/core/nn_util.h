@@ -4,6 +4,11 @@
 // Where ATen returns an undefined tensor (an output_mask entry that is
 // false, the saved statistics of batch norm in eval mode), the result here
 // is an empty 1-d tensor of shape [0], as PyTorch 1.13 reports batch norm's.
+//
+// The families' reference kernels compute in double and return tensors of
+// the dtype they are given, rounded once. Their inputs were checked by the
+// op's inference (shapes, ranks, dtypes); what inference cannot see (index
+// values) is checked by the kernel and reported as INVALID_ARGUMENT.
 #ifndef AOTD_COMPILER_OPS_CORE_NN_UTIL_H_
 #define AOTD_COMPILER_OPS_CORE_NN_UTIL_H_
 

@@ -1,8 +1,4 @@
 // Upsampling: nearest and bilinear 2-d, and their backward ops.
-//
-// Where ATen returns an undefined tensor (an output_mask entry that is
-// false, the saved statistics of batch norm in eval mode), the result here
-// is an empty 1-d tensor of shape [0], as PyTorch 1.13 reports batch norm's.
 #include <algorithm>
 #include <array>
 #include <cmath>
