@@ -433,7 +433,8 @@ TEST(CodegenOpsTest, EveryOpCompilesAndMatchesTheReference) {
     const std::string& op = def->schema.name;
     if (IsInPlace(*def)) continue;
     ++covered;
-    EXPECT_TRUE(sampled.count(op) > 0) << op << " has no codegen sample (compiler/ops/<family>/codegen_samples.cc)";
+    EXPECT_TRUE(sampled.count(op) > 0)
+        << op << " has no codegen sample (compiler/ops/<family>/codegen_samples.cc)";
     int tensors = 0;
     for (const ops::ArgSpec& a : def->schema.args) {
       tensors += a.type.base == ops::ArgType::Base::kTensor ? 1 : 0;

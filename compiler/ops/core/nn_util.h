@@ -57,11 +57,6 @@ inline absl::Status IndexError(int64_t index, int64_t size) {
       absl::StrCat("index ", index, " is out of bounds for size ", size));
 }
 
-template <typename... Parts>
-inline absl::Status Invalid(const Parts&... parts) {
-  return absl::InvalidArgumentError(absl::StrCat(parts...));
-}
-
 inline absl::Status RequireFloating(absl::string_view what, DType dtype) {
   if (ir::IsFloatingPoint(dtype)) return absl::OkStatus();
   return Invalid(what, " must be floating point, got ", ir::DTypeName(dtype));

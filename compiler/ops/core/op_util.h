@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "compiler/ir/graph.h"
 #include "compiler/ops/core/op_def.h"
 #include "compiler/reference/host_tensor.h"
@@ -19,6 +21,12 @@ using ir::DType;
 using ir::kNoValue;
 using ir::TensorType;
 using reference::HostTensor;
+
+// An INVALID_ARGUMENT status whose message is `parts` concatenated.
+template <typename... Parts>
+absl::Status Invalid(const Parts&... parts) {
+  return absl::InvalidArgumentError(absl::StrCat(parts...));
+}
 
 // "[2,3]", as messages print shapes.
 std::string ShapeString(const Dims& shape);

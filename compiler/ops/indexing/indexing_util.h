@@ -30,11 +30,6 @@ using Types = absl::StatusOr<std::vector<TensorType>>;
 
 using Results = absl::StatusOr<std::vector<HostTensor>>;
 
-template <typename... Parts>
-inline absl::Status Invalid(const Parts&... parts) {
-  return absl::InvalidArgumentError(absl::StrCat(parts...));
-}
-
 inline absl::Status IndexOutOfRange(absl::string_view op, int64_t index, int64_t size) {
   return Invalid(op, "(): index ", index, " is out of bounds for dimension of size ", size);
 }
