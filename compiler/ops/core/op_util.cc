@@ -27,6 +27,10 @@ DType Combine(std::optional<DType> higher, std::optional<DType> lower, bool* def
 
 }  // namespace
 
+std::string ShapeString(const Dims& shape) {
+  return absl::StrCat("[", absl::StrJoin(shape, ","), "]");
+}
+
 DType PromoteTypes(DType a, DType b) {
   if (a == b) return a;
   if (a == DType::kBool) return b;

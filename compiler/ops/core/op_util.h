@@ -4,9 +4,12 @@
 #define AOTD_COMPILER_OPS_CORE_OP_UTIL_H_
 
 #include <functional>
+#include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "compiler/ir/graph.h"
 #include "compiler/ops/core/op_def.h"
 #include "compiler/reference/host_tensor.h"
@@ -15,8 +18,21 @@ namespace aotd::ops::internal {
 
 using ir::Dims;
 using ir::DType;
+using ir::kNoValue;
 using ir::TensorType;
 using reference::HostTensor;
+
+// An INVALID_ARGUMENT status whose message is `parts` concatenated.
+template <typename... Parts>
+absl::Status Invalid(const Parts&... parts) {
+  return absl::InvalidArgumentError(absl::StrCat(parts...));
+}
+
+// "[2,3]", as messages print shapes.
+std::string ShapeString(const Dims& shape);
+
+// at::Reduction: how a loss reduces its per-element values.
+enum class Reduction : int64_t { kNone = 0, kMean = 1, kSum = 2 };
 
 // torch.promote_types.
 DType PromoteTypes(DType a, DType b);

@@ -5,9 +5,9 @@
 //   BindArguments(def->schema, ...);
 //
 // An op the registry does not know is not supported anywhere in the
-// compiler. Ops are added per category (compiler/ops/pointwise.cc,
-// reduction.cc, shape.cc, creation.cc, nn.cc), each a list of ATen
-// signatures as PyTorch 1.13's native_functions.yaml writes them.
+// compiler. Ops are added per family (compiler/ops/<family>/: math,
+// activation, arithmetic, ..., reduction, view, indexing), each a list of
+// ATen signatures as PyTorch 1.13's native_functions.yaml writes them.
 #ifndef AOTD_COMPILER_OPS_CORE_REGISTRY_H_
 #define AOTD_COMPILER_OPS_CORE_REGISTRY_H_
 
