@@ -33,6 +33,14 @@ void AddMathSamples(SampleTable& t) {
       {"aten.expm1.default", -2, 2, true, Ints::kSigned},
       {"aten.sign.default", -2, 2, true, Ints::kSigned},
       {"aten.sigmoid.default", -3, 3, true, Ints::kSigned},
+      {"aten.acos.default", -0.9, 0.9, false, Ints::kSigned},
+      {"aten.asin.default", -0.9, 0.9, false, Ints::kSigned},
+      {"aten.atan.default", -3, 3, true, Ints::kSigned},
+      {"aten.sinh.default", -2, 2, true, Ints::kSigned},
+      {"aten.cosh.default", -2, 2, true, Ints::kSigned},
+      {"aten.acosh.default", 1.1, 3, false, Ints::kIndex},
+      {"aten.asinh.default", -3, 3, true, Ints::kSigned},
+      {"aten.atanh.default", -0.9, 0.9, false, Ints::kSigned},
   };
   for (const Unary& u : unary) {
     t.Add(u.op, {T(kF32, t.Shape(3))}, {X(0)}, "float32").Range(u.low, u.high);
@@ -44,6 +52,18 @@ void AddMathSamples(SampleTable& t) {
           .Integers(u.ints);
     }
   }
+  const Dims plane = t.Shape(2);
+  t.Add("aten.atan2.default", {T(kF32, plane), T(kF32, plane)}, {X(0), X(1)}, "float32")
+      .Range(-2, 2);
+  t.Add("aten.atan2.default", {Transposed(kF32, plane), T(kF32, {})}, {X(0), X(1)},
+        "non-contiguous, broadcast 0-d other")
+      .Range(-2, 2);
+  t.Add("aten.atan2.default", {T(kF64, plane), T(kF32, {plane[1]})}, {X(0), X(1)},
+        "float64 with float32, broadcast")
+      .Range(-2, 2);
+  t.Add("aten.atan2.default", {T(kI64, plane), T(kI32, plane)}, {X(0), X(1)}, "int64 with int32")
+      .Range(-3, 4)
+      .Integers(Ints::kSigned);
   t.Add("aten.logical_not.default", {Transposed(kF32, t.Shape(2))}, {X(0)}, "float32").Range(-1, 1);
   t.Add("aten.logical_not.default", {T(kBool, t.Shape(3))}, {X(0)}, "bool");
   t.Add("aten.sign.default", {T(kBool, t.Shape(2))}, {X(0)}, "bool");

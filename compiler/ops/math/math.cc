@@ -232,6 +232,7 @@ void DefineUnaryMath(OpRegistry& r) {
 
 absl::Status RegisterMathOps(OpRegistry& registry) {
   DefineUnaryMath(registry);
+  DefineTrigonometric(registry);
   DefineInPlace(registry, "tanh_(Tensor(a!) self) -> Tensor(a!)", "aten.tanh.default");
   return absl::OkStatus();
 }

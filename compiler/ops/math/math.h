@@ -9,6 +9,9 @@
 namespace aotd::ops::internal {
 
 // Adds the family's ops to `registry`; errors name the signature at fault.
+// The inverse and hyperbolic trigonometric functions (trigonometric.cc).
+void DefineTrigonometric(OpRegistry& registry);
+
 absl::Status RegisterMathOps(OpRegistry& registry);
 
 }  // namespace aotd::ops::internal

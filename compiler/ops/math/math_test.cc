@@ -57,6 +57,16 @@ TEST(PointwiseGradientTest, UnaryMath) {
       {"aten.erf.default", Make({Transposed(kF64, {2, 3})}, {X(0)})},
       {"aten.expm1.default", Make({Transposed(kF64, {2, 3})}, {X(0)})},
       {"aten.sign.default", Make({Transposed(kF64, {2, 3})}, {X(0)})},
+      {"aten.acos.default", Make({Transposed(kF64, {2, 3})}, {X(0)}, {}, "", -0.9, 0.9)},
+      {"aten.asin.default", Make({Transposed(kF64, {2, 3})}, {X(0)}, {}, "", -0.9, 0.9)},
+      {"aten.atan.default", Make({Transposed(kF64, {2, 3})}, {X(0)})},
+      {"aten.sinh.default", Make({Transposed(kF64, {2, 3})}, {X(0)})},
+      {"aten.cosh.default", Make({Transposed(kF64, {2, 3})}, {X(0)})},
+      {"aten.acosh.default", Make({Transposed(kF64, {2, 3})}, {X(0)}, {}, "", 1.2, 3)},
+      {"aten.asinh.default", Make({Transposed(kF64, {2, 3})}, {X(0)})},
+      {"aten.atanh.default", Make({Transposed(kF64, {2, 3})}, {X(0)}, {}, "", -0.9, 0.9)},
+      {"aten.atan2.default", Make({Transposed(kF64, {2, 3}), T(kF64, {3})}, {X(0), X(1)})},
+      {"aten.atan2.default", Make({T(kF64, {2, 3}), T(kF64, {})}, {X(0), X(1)}, {}, "0-d other")},
       {"aten.lift_fresh_copy.default", Make({Transposed(kF64, {2, 3})}, {X(0)})},
   });
 }
@@ -77,6 +87,22 @@ TEST(PointwiseKernelTest, SignExpm1AndBitwiseNot) {
                {2}, {1, 0});
   ExpectValues(EvaluateOne("aten.lift_fresh_copy.default", {Values(kI64, {2}, {7, 8})}, {X(0)}),
                kI64, {2}, {7, 8});
+}
+
+TEST(PointwiseKernelTest, InverseAndHyperbolicTrigonometry) {
+  ExpectValues(EvaluateOne("aten.acos.default", {Values(kF64, {3}, {1, 0, 2})}, {X(0)}), kF64, {3},
+               {0, std::acos(0.0), kNaN});
+  ExpectValues(EvaluateOne("aten.atanh.default", {Values(kF64, {2}, {0.5, 1})}, {X(0)}), kF64, {2},
+               {std::atanh(0.5), kInf});
+  ExpectValues(EvaluateOne("aten.cosh.default", {Values(kI64, {2}, {0, 1})}, {X(0)}), kF32, {2},
+               {1, static_cast<float>(std::cosh(1.0))});
+  // atan2 promotes to a floating dtype and takes the quadrant from both signs.
+  ExpectValues(EvaluateOne("aten.atan2.default",
+                           {Values(kI64, {4}, {1, 1, -1, 0}), Values(kI32, {4}, {1, -1, -1, 0})},
+                           {X(0), X(1)}),
+               kF32, {4},
+               {static_cast<float>(std::atan2(1.0, 1.0)), static_cast<float>(std::atan2(1.0, -1.0)),
+                static_cast<float>(std::atan2(-1.0, -1.0)), 0});
 }
 
 TEST(PointwiseInferTest, InPlaceAndBitwiseErrors) {
