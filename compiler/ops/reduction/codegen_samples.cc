@@ -10,6 +10,12 @@
 namespace aotd::ops::testing {
 
 void AddReductionSamples(SampleTable& t) {
+  // A 0-d tensor reduced over dim 0 or -1 (PyTorch allows both): itself.
+  t.Add("aten.sum.dim_IntList", {T(kF32, {})}, {X(0), L({0}), B(true)}, "0-d, dim 0, keepdim");
+  t.Add("aten.mean.dim", {T(kF64, {})}, {X(0), L({-1})}, "0-d, dim -1");
+  t.Add("aten.amax.default", {T(kF32, {})}, {X(0), L({0}), B(true)}, "0-d, dim 0");
+  t.Add("aten.amin.default", {T(kF32, {})}, {X(0), L({-1})}, "0-d, dim -1");
+  t.Add("aten.logsumexp.default", {T(kF32, {})}, {X(0), L({0}), B(true)}, "0-d, dim 0");
   t.Add("aten.sum.dim_IntList", {T(kF32, t.Shape(3))}, {X(0), L({1})}, "dim 1");
   t.Add("aten.sum.dim_IntList", {Transposed(kF32, t.Shape(3))}, {X(0), L({0, 2}), B(true)},
         "dims 0 and 2, keepdim, non-contiguous");
