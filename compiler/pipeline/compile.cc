@@ -5,8 +5,10 @@
 
 #include "absl/time/clock.h"
 #include "common/artifact_seal.h"
+#include "common/shared_object_abi.h"
 #include "common/status_macros.h"
 #include "compiler/codegen/codegen.h"
+#include "compiler/codegen/runtime_library.h"
 #include "compiler/frontend/proto_convert.h"
 #include "compiler/pipeline/trace.h"
 
@@ -93,15 +95,20 @@ absl::StatusOr<proto::Artifact> Compile(const ir::Graph& forward, const CompileO
   p.forward.SetOutputs(forward_outputs);
   timer.Done("partition");
   const codegen::SavedArena arena = codegen::PlanSavedArena(p.forward, num_kept, saved_inputs);
-  ASSIGN_OR_RETURN(std::string source, codegen::EmitTranslationUnit(p.forward, p.backward, arena));
+  toolchain::TranslationUnit unit;
+  ASSIGN_OR_RETURN(unit.source, codegen::EmitTranslationUnit(p.forward, p.backward, arena));
+  ASSIGN_OR_RETURN(codegen::RuntimeLibrary runtime,
+                   codegen::RuntimeLibraryFor(toolchain.CpuLevel()));
+  unit.headers.push_back({std::string(runtime.header_name), runtime.header});
+  unit.archives.push_back({std::string(runtime.archive_name), runtime.archive});
   timer.Done("codegen");
-  ASSIGN_OR_RETURN(std::string shared_object, toolchain.CompileSharedObject(source));
+  ASSIGN_OR_RETURN(std::string shared_object, toolchain.CompileSharedObject(unit));
   timer.Done("cc");
 
   artifact.set_format_version(kArtifactFormatVersion);
   artifact.set_shared_object(std::move(shared_object));
-  artifact.set_forward_symbol("aotd_forward");
-  artifact.set_backward_symbol("aotd_backward");
+  artifact.set_forward_symbol(abi::kForwardSymbol);
+  artifact.set_backward_symbol(abi::kBackwardSymbol);
   for (const ir::Input& in : forward.inputs()) {
     SetSpec(artifact.add_inputs(), in.name, forward.type(in.value));
   }
@@ -130,7 +137,7 @@ absl::StatusOr<proto::Artifact> Compile(const ir::Graph& forward, const CompileO
   SetReport(p, options, artifact.mutable_partition());
   artifact.set_target(toolchain.Fingerprint());
   artifact.set_compiler_version(kCompilerVersion);
-  if (options.include_source) artifact.set_source(std::move(source));
+  if (options.include_source) artifact.set_source(std::move(unit.source));
   RETURN_IF_ERROR(SealArtifact(artifact, /*signer=*/nullptr));
   return artifact;
 }
