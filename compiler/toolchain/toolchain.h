@@ -59,14 +59,14 @@ struct SystemToolchainOptions {
   std::string compiler = "/usr/bin/g++";
   // -march value, one of kCpuLevels.
   std::string target_cpu = HostCpuLevel();
-  // The runtime kernel archive is compiled with the same flags (without
-  // -shared; compiler/codegen/runtime/runtime_library.bzl): keep them in
-  // step. --gc-sections drops the archive's kernels the unit does not call.
+  // Archives a unit links must be compiled with the same flags (without
+  // -shared, with -ffunction-sections): the runtime kernel archive's build
+  // repeats them. --gc-sections drops what the unit does not call.
   std::vector<std::string> flags = {"-std=c++17", "-O3", "-fPIC", "-shared", "-fopenmp",
                                     "-fno-math-errno", "-Wl,--gc-sections"};
   // OpenBLAS's OpenMP build, whatever the system default: its pthread build
   // fights the generated code's OpenMP threads. libmvec and libsleef serve
-  // the vector math functions (see compiler/codegen/prelude.cc).
+  // the vector math functions generated code calls.
   std::vector<std::string> libs = {"-L/usr/lib/x86_64-linux-gnu/openblas-openmp",
                                    "-Wl,-rpath,/usr/lib/x86_64-linux-gnu/openblas-openmp",
                                    "-lopenblas", "-lmvec", "-lsleef", "-lm"};
@@ -79,9 +79,8 @@ struct SystemToolchainOptions {
 // run, the unit's files written next to its source): no shell, a clean
 // environment (PATH=/usr/bin:/bin only), its own temporary folder (removed
 // afterwards), CPU-time and address-space limits, and a wall-clock limit.
-// Thread-safe.
-// Compiles fail with INVALID_ARGUMENT if options.target_cpu is not one of
-// kCpuLevels.
+// Thread-safe. Compiles fail with INVALID_ARGUMENT if options.target_cpu
+// is not one of kCpuLevels.
 std::unique_ptr<Toolchain> NewSystemToolchain(SystemToolchainOptions options = {});
 
 }  // namespace aotd::toolchain

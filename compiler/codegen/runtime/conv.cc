@@ -348,9 +348,20 @@ void convolution_backward(Ref<const T> grad_output, Ref<const T> input, Ref<cons
   }
 }
 
-#define AOTD_RT_INSTANTIATE_CONV(T) \
-  template void convolution(Ref<const T> input, Ref<const T> weight, Ref<const T> bias, const int64_t* stride, int64_t stride_len, const int64_t* padding, int64_t padding_len, const int64_t* dilation, int64_t dilation_len, bool transposed, const int64_t* output_padding, int64_t output_padding_len, int64_t groups, Ref<T> out); \
-  template void convolution_backward(Ref<const T> grad_output, Ref<const T> input, Ref<const T> weight, const int64_t* bias_sizes, int64_t bias_sizes_len, const int64_t* stride, int64_t stride_len, const int64_t* padding, int64_t padding_len, const int64_t* dilation, int64_t dilation_len, bool transposed, const int64_t* output_padding, int64_t output_padding_len, int64_t groups, const bool* output_mask, Ref<T> grad_input, Ref<T> grad_weight, Ref<T> grad_bias);
+// Explicit instantiations for the dtypes the ops allow (lists in internal.h).
+#define AOTD_RT_INSTANTIATE_CONV(T)                                                             \
+  template void convolution(Ref<const T> input, Ref<const T> weight, Ref<const T> bias,         \
+                            const int64_t* stride, int64_t stride_len, const int64_t* padding,  \
+                            int64_t padding_len, const int64_t* dilation, int64_t dilation_len, \
+                            bool transposed, const int64_t* output_padding,                     \
+                            int64_t output_padding_len, int64_t groups, Ref<T> out);            \
+  template void convolution_backward(                                                           \
+      Ref<const T> grad_output, Ref<const T> input, Ref<const T> weight,                        \
+      const int64_t* bias_sizes, int64_t bias_sizes_len, const int64_t* stride,                 \
+      int64_t stride_len, const int64_t* padding, int64_t padding_len, const int64_t* dilation, \
+      int64_t dilation_len, bool transposed, const int64_t* output_padding,                     \
+      int64_t output_padding_len, int64_t groups, const bool* output_mask, Ref<T> grad_input,   \
+      Ref<T> grad_weight, Ref<T> grad_bias);
 AOTD_RT_FLOAT_TYPES(AOTD_RT_INSTANTIATE_CONV)
 #undef AOTD_RT_INSTANTIATE_CONV
 

@@ -77,16 +77,22 @@ template <typename T, typename TI>
   return true;
 }
 
-#define AOTD_RT_INSTANTIATE_EMBEDDING_1(T, TI) \
-  template bool embedding(Ref<const T> weight, Ref<const TI> indices, int64_t padding_idx, bool scale_grad_by_freq, bool sparse, Ref<T> out);
-#define AOTD_RT_INSTANTIATE_EMBEDDING_1_OVER(T) AOTD_RT_INDEX_TYPES_WITH(AOTD_RT_INSTANTIATE_EMBEDDING_1, T)
+// Explicit instantiations for the dtypes the ops allow (lists in internal.h).
+#define AOTD_RT_INSTANTIATE_EMBEDDING_1(T, TI)                                             \
+  template bool embedding(Ref<const T> weight, Ref<const TI> indices, int64_t padding_idx, \
+                          bool scale_grad_by_freq, bool sparse, Ref<T> out);
+#define AOTD_RT_INSTANTIATE_EMBEDDING_1_OVER(T) \
+  AOTD_RT_INDEX_TYPES_WITH(AOTD_RT_INSTANTIATE_EMBEDDING_1, T)
 AOTD_RT_ALL_TYPES(AOTD_RT_INSTANTIATE_EMBEDDING_1_OVER)
 #undef AOTD_RT_INSTANTIATE_EMBEDDING_1_OVER
 #undef AOTD_RT_INSTANTIATE_EMBEDDING_1
 
-#define AOTD_RT_INSTANTIATE_EMBEDDING_2(T, TI) \
-  template bool embedding_dense_backward(Ref<const T> grad_output, Ref<const TI> indices, int64_t num_weights, int64_t padding_idx, bool scale_grad_by_freq, Ref<T> grad_weight);
-#define AOTD_RT_INSTANTIATE_EMBEDDING_2_OVER(T) AOTD_RT_INDEX_TYPES_WITH(AOTD_RT_INSTANTIATE_EMBEDDING_2, T)
+#define AOTD_RT_INSTANTIATE_EMBEDDING_2(T, TI)                                            \
+  template bool embedding_dense_backward(Ref<const T> grad_output, Ref<const TI> indices, \
+                                         int64_t num_weights, int64_t padding_idx,        \
+                                         bool scale_grad_by_freq, Ref<T> grad_weight);
+#define AOTD_RT_INSTANTIATE_EMBEDDING_2_OVER(T) \
+  AOTD_RT_INDEX_TYPES_WITH(AOTD_RT_INSTANTIATE_EMBEDDING_2, T)
 AOTD_RT_FLOAT_TYPES(AOTD_RT_INSTANTIATE_EMBEDDING_2_OVER)
 #undef AOTD_RT_INSTANTIATE_EMBEDDING_2_OVER
 #undef AOTD_RT_INSTANTIATE_EMBEDDING_2

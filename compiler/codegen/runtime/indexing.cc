@@ -290,29 +290,39 @@ void topk(Ref<const T> self, int64_t k, int64_t dim, bool largest, bool sorted,
   }
 }
 
-#define AOTD_RT_INSTANTIATE_INDEXING_1(T, TI) \
-  template bool gather(Ref<const T> self, int64_t dim, Ref<const TI> index, bool sparse_grad, Ref<T> out); \
-  template bool scatter_add(Ref<const T> self, int64_t dim, Ref<const TI> index, Ref<const T> src, Ref<T> out); \
-  template bool scatter(Ref<const T> self, int64_t dim, Ref<const TI> index, Ref<const T> src, Ref<T> out); \
-  template bool scatter(Ref<const T> self, int64_t dim, Ref<const TI> index, double value, Ref<T> out); \
-  template bool index_select(Ref<const T> self, int64_t dim, Ref<const TI> index, Ref<T> out); \
-  template bool index_add(Ref<const T> self, int64_t dim, Ref<const TI> index, Ref<const T> source, double alpha, Ref<T> out); \
-  template bool index_copy(Ref<const T> self, int64_t dim, Ref<const TI> index, Ref<const T> source, Ref<T> out);
-#define AOTD_RT_INSTANTIATE_INDEXING_1_OVER(T) AOTD_RT_INDEX_TYPES_WITH(AOTD_RT_INSTANTIATE_INDEXING_1, T)
+// Explicit instantiations for the dtypes the ops allow (lists in internal.h).
+#define AOTD_RT_INSTANTIATE_INDEXING_1(T, TI)                                                      \
+  template bool gather(Ref<const T> self, int64_t dim, Ref<const TI> index, bool sparse_grad,      \
+                       Ref<T> out);                                                                \
+  template bool scatter_add(Ref<const T> self, int64_t dim, Ref<const TI> index, Ref<const T> src, \
+                            Ref<T> out);                                                           \
+  template bool scatter(Ref<const T> self, int64_t dim, Ref<const TI> index, Ref<const T> src,     \
+                        Ref<T> out);                                                               \
+  template bool scatter(Ref<const T> self, int64_t dim, Ref<const TI> index, double value,         \
+                        Ref<T> out);                                                               \
+  template bool index_select(Ref<const T> self, int64_t dim, Ref<const TI> index, Ref<T> out);     \
+  template bool index_add(Ref<const T> self, int64_t dim, Ref<const TI> index,                     \
+                          Ref<const T> source, double alpha, Ref<T> out);                          \
+  template bool index_copy(Ref<const T> self, int64_t dim, Ref<const TI> index,                    \
+                           Ref<const T> source, Ref<T> out);
+#define AOTD_RT_INSTANTIATE_INDEXING_1_OVER(T) \
+  AOTD_RT_INDEX_TYPES_WITH(AOTD_RT_INSTANTIATE_INDEXING_1, T)
 AOTD_RT_ALL_TYPES(AOTD_RT_INSTANTIATE_INDEXING_1_OVER)
 #undef AOTD_RT_INSTANTIATE_INDEXING_1_OVER
 #undef AOTD_RT_INSTANTIATE_INDEXING_1
 
 #define AOTD_RT_INSTANTIATE_INDEXING_2(T, TO) \
   template void cumsum(Ref<const T> self, int64_t dim, Ref<TO> out);
-#define AOTD_RT_INSTANTIATE_INDEXING_2_OVER(T) AOTD_RT_ALL_TYPES_WITH(AOTD_RT_INSTANTIATE_INDEXING_2, T)
+#define AOTD_RT_INSTANTIATE_INDEXING_2_OVER(T) \
+  AOTD_RT_ALL_TYPES_WITH(AOTD_RT_INSTANTIATE_INDEXING_2, T)
 AOTD_RT_ALL_TYPES(AOTD_RT_INSTANTIATE_INDEXING_2_OVER)
 #undef AOTD_RT_INSTANTIATE_INDEXING_2_OVER
 #undef AOTD_RT_INSTANTIATE_INDEXING_2
 
-#define AOTD_RT_INSTANTIATE_INDEXING_3(T) \
+#define AOTD_RT_INSTANTIATE_INDEXING_3(T)                                                   \
   template void flip(Ref<const T> self, const int64_t* dims, int64_t num_dims, Ref<T> out); \
-  template void topk(Ref<const T> self, int64_t k, int64_t dim, bool largest, bool sorted, Ref<T> values, Ref<int64_t> indices);
+  template void topk(Ref<const T> self, int64_t k, int64_t dim, bool largest, bool sorted,  \
+                     Ref<T> values, Ref<int64_t> indices);
 AOTD_RT_ALL_TYPES(AOTD_RT_INSTANTIATE_INDEXING_3)
 #undef AOTD_RT_INSTANTIATE_INDEXING_3
 

@@ -493,7 +493,6 @@ inline void for_lane_blocks(const Lanes& l, F f) {
   }
 }
 
-
 // Item i of an int[] argument that may give one value for all dims.
 inline int64_t list_item(const int64_t* list, int64_t len, int64_t i, int64_t fallback) {
   if (list == nullptr || len <= 0) return fallback;

@@ -62,17 +62,19 @@ void triu(Ref<const T> self, int64_t diagonal, Ref<T> out) {
   }
 }
 
+// Explicit instantiations for the dtypes the ops allow (lists in internal.h).
 #define AOTD_RT_INSTANTIATE_JOIN_1(TOut, TIn) \
   template void copy_strided(Ref<const TIn> src, Ref<TOut> out);
-#define AOTD_RT_INSTANTIATE_JOIN_1_OVER(TOut) AOTD_RT_ALL_TYPES_WITH(AOTD_RT_INSTANTIATE_JOIN_1, TOut)
+#define AOTD_RT_INSTANTIATE_JOIN_1_OVER(TOut) \
+  AOTD_RT_ALL_TYPES_WITH(AOTD_RT_INSTANTIATE_JOIN_1, TOut)
 AOTD_RT_ALL_TYPES(AOTD_RT_INSTANTIATE_JOIN_1_OVER)
 #undef AOTD_RT_INSTANTIATE_JOIN_1_OVER
 #undef AOTD_RT_INSTANTIATE_JOIN_1
 
-#define AOTD_RT_INSTANTIATE_JOIN_2(T) \
-  template void cat(const Ref<const T>* tensors, int64_t num_tensors, int64_t dim, Ref<T> out); \
+#define AOTD_RT_INSTANTIATE_JOIN_2(T)                                                             \
+  template void cat(const Ref<const T>* tensors, int64_t num_tensors, int64_t dim, Ref<T> out);   \
   template void stack(const Ref<const T>* tensors, int64_t num_tensors, int64_t dim, Ref<T> out); \
-  template void tril(Ref<const T> self, int64_t diagonal, Ref<T> out); \
+  template void tril(Ref<const T> self, int64_t diagonal, Ref<T> out);                            \
   template void triu(Ref<const T> self, int64_t diagonal, Ref<T> out);
 AOTD_RT_ALL_TYPES(AOTD_RT_INSTANTIATE_JOIN_2)
 #undef AOTD_RT_INSTANTIATE_JOIN_2

@@ -153,19 +153,28 @@ void smooth_l1_loss_backward(Ref<const T> grad_output, Ref<const T> self,
                                   [beta](T d) { return detail::smooth_l1_derivative(d, beta); });
 }
 
-#define AOTD_RT_INSTANTIATE_LOSS_1(T, TI) \
-  template bool nll_loss_forward(Ref<const T> self, Ref<const TI> target, Ref<const T> weight, int64_t reduction, int64_t ignore_index, Ref<T> output, Ref<T> total_weight); \
-  template bool nll_loss_backward(Ref<const T> grad_output, Ref<const T> self, Ref<const TI> target, Ref<const T> weight, int64_t reduction, int64_t ignore_index, Ref<const T> total_weight, Ref<T> grad_input);
+// Explicit instantiations for the dtypes the ops allow (lists in internal.h).
+#define AOTD_RT_INSTANTIATE_LOSS_1(T, TI)                                                      \
+  template bool nll_loss_forward(Ref<const T> self, Ref<const TI> target, Ref<const T> weight, \
+                                 int64_t reduction, int64_t ignore_index, Ref<T> output,       \
+                                 Ref<T> total_weight);                                         \
+  template bool nll_loss_backward(                                                             \
+      Ref<const T> grad_output, Ref<const T> self, Ref<const TI> target, Ref<const T> weight,  \
+      int64_t reduction, int64_t ignore_index, Ref<const T> total_weight, Ref<T> grad_input);
 #define AOTD_RT_INSTANTIATE_LOSS_1_OVER(T) AOTD_RT_TARGET_TYPES_WITH(AOTD_RT_INSTANTIATE_LOSS_1, T)
 AOTD_RT_FLOAT_TYPES(AOTD_RT_INSTANTIATE_LOSS_1_OVER)
 #undef AOTD_RT_INSTANTIATE_LOSS_1_OVER
 #undef AOTD_RT_INSTANTIATE_LOSS_1
 
-#define AOTD_RT_INSTANTIATE_LOSS_2(T) \
+#define AOTD_RT_INSTANTIATE_LOSS_2(T)                                                            \
   template void mse_loss(Ref<const T> self, Ref<const T> target, int64_t reduction, Ref<T> out); \
-  template void mse_loss_backward(Ref<const T> grad_output, Ref<const T> self, Ref<const T> target, int64_t reduction, Ref<T> grad_input); \
-  template void smooth_l1_loss(Ref<const T> self, Ref<const T> target, int64_t reduction, double beta, Ref<T> out); \
-  template void smooth_l1_loss_backward(Ref<const T> grad_output, Ref<const T> self, Ref<const T> target, int64_t reduction, double beta, Ref<T> grad_input);
+  template void mse_loss_backward(Ref<const T> grad_output, Ref<const T> self,                   \
+                                  Ref<const T> target, int64_t reduction, Ref<T> grad_input);    \
+  template void smooth_l1_loss(Ref<const T> self, Ref<const T> target, int64_t reduction,        \
+                               double beta, Ref<T> out);                                         \
+  template void smooth_l1_loss_backward(Ref<const T> grad_output, Ref<const T> self,             \
+                                        Ref<const T> target, int64_t reduction, double beta,     \
+                                        Ref<T> grad_input);
 AOTD_RT_FLOAT_TYPES(AOTD_RT_INSTANTIATE_LOSS_2)
 #undef AOTD_RT_INSTANTIATE_LOSS_2
 

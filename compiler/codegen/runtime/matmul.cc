@@ -44,11 +44,13 @@ void addmm(Ref<const T> self, Ref<const T> mat1, Ref<const T> mat2, double beta,
   gemm(mat1, mat2, alpha, beta, out);
 }
 
-#define AOTD_RT_INSTANTIATE_MATMUL(T) \
+// Explicit instantiations for the dtypes the ops allow (lists in internal.h).
+#define AOTD_RT_INSTANTIATE_MATMUL(T)                                                        \
   template void gemm(Ref<const T> a, Ref<const T> b, double alpha, double beta, Ref<T> out); \
-  template void mm(Ref<const T> self, Ref<const T> mat2, Ref<T> out); \
-  template void bmm(Ref<const T> self, Ref<const T> mat2, Ref<T> out); \
-  template void addmm(Ref<const T> self, Ref<const T> mat1, Ref<const T> mat2, double beta, double alpha, Ref<T> out);
+  template void mm(Ref<const T> self, Ref<const T> mat2, Ref<T> out);                        \
+  template void bmm(Ref<const T> self, Ref<const T> mat2, Ref<T> out);                       \
+  template void addmm(Ref<const T> self, Ref<const T> mat1, Ref<const T> mat2, double beta,  \
+                      double alpha, Ref<T> out);
 AOTD_RT_ALL_TYPES(AOTD_RT_INSTANTIATE_MATMUL)
 #undef AOTD_RT_INSTANTIATE_MATMUL
 

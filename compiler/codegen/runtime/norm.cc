@@ -253,11 +253,25 @@ void native_batch_norm_backward(Ref<const T> grad_out, Ref<const T> input,
   }
 }
 
-#define AOTD_RT_INSTANTIATE_NORM(T) \
-  template void native_layer_norm(Ref<const T> input, const int64_t* normalized_shape, int64_t normalized_shape_len, Ref<const T> weight, Ref<const T> bias, double eps, Ref<T> out, Ref<T> mean, Ref<T> rstd); \
-  template void native_layer_norm_backward(Ref<const T> grad_out, Ref<const T> input, const int64_t* normalized_shape, int64_t normalized_shape_len, Ref<const T> mean, Ref<const T> rstd, Ref<const T> weight, Ref<const T> bias, const bool* output_mask, Ref<T> grad_input, Ref<T> grad_weight, Ref<T> grad_bias); \
-  template void native_batch_norm(Ref<const T> input, Ref<const T> weight, Ref<const T> bias, Ref<const T> running_mean, Ref<const T> running_var, bool training, double momentum, double eps, Ref<T> out, Ref<T> save_mean, Ref<T> save_invstd); \
-  template void native_batch_norm_backward(Ref<const T> grad_out, Ref<const T> input, Ref<const T> weight, Ref<const T> running_mean, Ref<const T> running_var, Ref<const T> save_mean, Ref<const T> save_invstd, bool train, double eps, const bool* output_mask, Ref<T> grad_input, Ref<T> grad_weight, Ref<T> grad_bias);
+// Explicit instantiations for the dtypes the ops allow (lists in internal.h).
+#define AOTD_RT_INSTANTIATE_NORM(T)                                                              \
+  template void native_layer_norm(                                                               \
+      Ref<const T> input, const int64_t* normalized_shape, int64_t normalized_shape_len,         \
+      Ref<const T> weight, Ref<const T> bias, double eps, Ref<T> out, Ref<T> mean, Ref<T> rstd); \
+  template void native_layer_norm_backward(                                                      \
+      Ref<const T> grad_out, Ref<const T> input, const int64_t* normalized_shape,                \
+      int64_t normalized_shape_len, Ref<const T> mean, Ref<const T> rstd, Ref<const T> weight,   \
+      Ref<const T> bias, const bool* output_mask, Ref<T> grad_input, Ref<T> grad_weight,         \
+      Ref<T> grad_bias);                                                                         \
+  template void native_batch_norm(Ref<const T> input, Ref<const T> weight, Ref<const T> bias,    \
+                                  Ref<const T> running_mean, Ref<const T> running_var,           \
+                                  bool training, double momentum, double eps, Ref<T> out,        \
+                                  Ref<T> save_mean, Ref<T> save_invstd);                         \
+  template void native_batch_norm_backward(                                                      \
+      Ref<const T> grad_out, Ref<const T> input, Ref<const T> weight, Ref<const T> running_mean, \
+      Ref<const T> running_var, Ref<const T> save_mean, Ref<const T> save_invstd, bool train,    \
+      double eps, const bool* output_mask, Ref<T> grad_input, Ref<T> grad_weight,                \
+      Ref<T> grad_bias);
 AOTD_RT_FLOAT_TYPES(AOTD_RT_INSTANTIATE_NORM)
 #undef AOTD_RT_INSTANTIATE_NORM
 

@@ -306,17 +306,35 @@ void adaptive_avg_pool2d_backward(Ref<const T> grad_output, Ref<const T> self,
   }
 }
 
-#define AOTD_RT_INSTANTIATE_POOL_1(T) \
-  template void max_pool2d_with_indices(Ref<const T> self, const int64_t* kernel_size, int64_t kernel_size_len, const int64_t* stride, int64_t stride_len, const int64_t* padding, int64_t padding_len, const int64_t* dilation, int64_t dilation_len, bool ceil_mode, Ref<T> out, Ref<int64_t> indices); \
-  template bool max_pool2d_with_indices_backward(Ref<const T> grad_output, Ref<const T> self, const int64_t* kernel_size, int64_t kernel_size_len, const int64_t* stride, int64_t stride_len, const int64_t* padding, int64_t padding_len, const int64_t* dilation, int64_t dilation_len, bool ceil_mode, Ref<const int64_t> indices, Ref<T> grad_input); \
-  template void avg_pool2d_backward(Ref<const T> grad_output, Ref<const T> self, const int64_t* kernel_size, int64_t kernel_size_len, const int64_t* stride, int64_t stride_len, const int64_t* padding, int64_t padding_len, bool ceil_mode, bool count_include_pad, bool has_divisor_override, int64_t divisor_override, Ref<T> grad_input); \
-  template void adaptive_avg_pool2d(Ref<const T> self, const int64_t* output_size, int64_t output_size_len, Ref<T> out); \
-  template void adaptive_avg_pool2d_backward(Ref<const T> grad_output, Ref<const T> self, Ref<T> grad_input);
+// Explicit instantiations for the dtypes the ops allow (lists in internal.h).
+#define AOTD_RT_INSTANTIATE_POOL_1(T)                                                             \
+  template void max_pool2d_with_indices(                                                          \
+      Ref<const T> self, const int64_t* kernel_size, int64_t kernel_size_len,                     \
+      const int64_t* stride, int64_t stride_len, const int64_t* padding, int64_t padding_len,     \
+      const int64_t* dilation, int64_t dilation_len, bool ceil_mode, Ref<T> out,                  \
+      Ref<int64_t> indices);                                                                      \
+  template bool max_pool2d_with_indices_backward(                                                 \
+      Ref<const T> grad_output, Ref<const T> self, const int64_t* kernel_size,                    \
+      int64_t kernel_size_len, const int64_t* stride, int64_t stride_len, const int64_t* padding, \
+      int64_t padding_len, const int64_t* dilation, int64_t dilation_len, bool ceil_mode,         \
+      Ref<const int64_t> indices, Ref<T> grad_input);                                             \
+  template void avg_pool2d_backward(                                                              \
+      Ref<const T> grad_output, Ref<const T> self, const int64_t* kernel_size,                    \
+      int64_t kernel_size_len, const int64_t* stride, int64_t stride_len, const int64_t* padding, \
+      int64_t padding_len, bool ceil_mode, bool count_include_pad, bool has_divisor_override,     \
+      int64_t divisor_override, Ref<T> grad_input);                                               \
+  template void adaptive_avg_pool2d(Ref<const T> self, const int64_t* output_size,                \
+                                    int64_t output_size_len, Ref<T> out);                         \
+  template void adaptive_avg_pool2d_backward(Ref<const T> grad_output, Ref<const T> self,         \
+                                             Ref<T> grad_input);
 AOTD_RT_FLOAT_TYPES(AOTD_RT_INSTANTIATE_POOL_1)
 #undef AOTD_RT_INSTANTIATE_POOL_1
 
-#define AOTD_RT_INSTANTIATE_POOL_2(T) \
-  template void avg_pool2d(Ref<const T> self, const int64_t* kernel_size, int64_t kernel_size_len, const int64_t* stride, int64_t stride_len, const int64_t* padding, int64_t padding_len, bool ceil_mode, bool count_include_pad, bool has_divisor_override, int64_t divisor_override, Ref<T> out);
+#define AOTD_RT_INSTANTIATE_POOL_2(T)                                                              \
+  template void avg_pool2d(Ref<const T> self, const int64_t* kernel_size, int64_t kernel_size_len, \
+                           const int64_t* stride, int64_t stride_len, const int64_t* padding,      \
+                           int64_t padding_len, bool ceil_mode, bool count_include_pad,            \
+                           bool has_divisor_override, int64_t divisor_override, Ref<T> out);
 AOTD_RT_AVG_POOL_TYPES(AOTD_RT_INSTANTIATE_POOL_2)
 #undef AOTD_RT_INSTANTIATE_POOL_2
 

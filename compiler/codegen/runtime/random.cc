@@ -51,6 +51,7 @@ void bernoulli(Ref<const T> self, double p, Ref<T> out) {
   }
 }
 
+// Explicit instantiations for the dtypes the ops allow (lists in internal.h).
 #define AOTD_RT_INSTANTIATE_RANDOM(T) \
   template void bernoulli(Ref<const T> self, double p, Ref<T> out);
 AOTD_RT_ALL_TYPES(AOTD_RT_INSTANTIATE_RANDOM)

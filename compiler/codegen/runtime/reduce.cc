@@ -63,21 +63,26 @@ void prod_dim(Ref<const T> self, int64_t dim, bool keepdim, Ref<TOut> out) {
   detail::reduce_product(self, detail::reduce_plan(self, &dim, 1), out.data);
 }
 
-#define AOTD_RT_INSTANTIATE_REDUCE_1(T) \
-  template void var(Ref<const T> self, const int64_t* dim, int64_t dim_len, bool has_correction, int64_t correction, bool keepdim, Ref<T> out); \
-  template void var_dim(Ref<const T> self, const int64_t* dim, int64_t dim_len, bool unbiased, bool keepdim, Ref<T> out);
+// Explicit instantiations for the dtypes the ops allow (lists in internal.h).
+#define AOTD_RT_INSTANTIATE_REDUCE_1(T)                                                          \
+  template void var(Ref<const T> self, const int64_t* dim, int64_t dim_len, bool has_correction, \
+                    int64_t correction, bool keepdim, Ref<T> out);                               \
+  template void var_dim(Ref<const T> self, const int64_t* dim, int64_t dim_len, bool unbiased,   \
+                        bool keepdim, Ref<T> out);
 AOTD_RT_FLOAT_TYPES(AOTD_RT_INSTANTIATE_REDUCE_1)
 #undef AOTD_RT_INSTANTIATE_REDUCE_1
 
-#define AOTD_RT_INSTANTIATE_REDUCE_2(T) \
-  template void argmax(Ref<const T> self, bool has_dim, int64_t dim, bool keepdim, Ref<int64_t> out);
+#define AOTD_RT_INSTANTIATE_REDUCE_2(T)                                            \
+  template void argmax(Ref<const T> self, bool has_dim, int64_t dim, bool keepdim, \
+                       Ref<int64_t> out);
 AOTD_RT_ALL_TYPES(AOTD_RT_INSTANTIATE_REDUCE_2)
 #undef AOTD_RT_INSTANTIATE_REDUCE_2
 
-#define AOTD_RT_INSTANTIATE_REDUCE_3(TOut, T) \
+#define AOTD_RT_INSTANTIATE_REDUCE_3(TOut, T)           \
   template void prod(Ref<const T> self, Ref<TOut> out); \
   template void prod_dim(Ref<const T> self, int64_t dim, bool keepdim, Ref<TOut> out);
-#define AOTD_RT_INSTANTIATE_REDUCE_3_OVER(TOut) AOTD_RT_ALL_TYPES_WITH(AOTD_RT_INSTANTIATE_REDUCE_3, TOut)
+#define AOTD_RT_INSTANTIATE_REDUCE_3_OVER(TOut) \
+  AOTD_RT_ALL_TYPES_WITH(AOTD_RT_INSTANTIATE_REDUCE_3, TOut)
 AOTD_RT_ALL_TYPES(AOTD_RT_INSTANTIATE_REDUCE_3_OVER)
 #undef AOTD_RT_INSTANTIATE_REDUCE_3_OVER
 #undef AOTD_RT_INSTANTIATE_REDUCE_3

@@ -225,11 +225,14 @@ void log_softmax_backward_data(Ref<const T> grad_output, Ref<const T> output, in
   detail::softmax_backward<T, true>(grad_output, output, dim, grad_input);
 }
 
-#define AOTD_RT_INSTANTIATE_SOFTMAX(T) \
-  template void softmax(Ref<const T> self, int64_t dim, bool half_to_float, Ref<T> out); \
-  template void log_softmax(Ref<const T> self, int64_t dim, bool half_to_float, Ref<T> out); \
-  template void softmax_backward_data(Ref<const T> grad_output, Ref<const T> output, int64_t dim, Ref<T> grad_input); \
-  template void log_softmax_backward_data(Ref<const T> grad_output, Ref<const T> output, int64_t dim, Ref<T> grad_input);
+// Explicit instantiations for the dtypes the ops allow (lists in internal.h).
+#define AOTD_RT_INSTANTIATE_SOFTMAX(T)                                                            \
+  template void softmax(Ref<const T> self, int64_t dim, bool half_to_float, Ref<T> out);          \
+  template void log_softmax(Ref<const T> self, int64_t dim, bool half_to_float, Ref<T> out);      \
+  template void softmax_backward_data(Ref<const T> grad_output, Ref<const T> output, int64_t dim, \
+                                      Ref<T> grad_input);                                         \
+  template void log_softmax_backward_data(Ref<const T> grad_output, Ref<const T> output,          \
+                                          int64_t dim, Ref<T> grad_input);
 AOTD_RT_FLOAT_TYPES(AOTD_RT_INSTANTIATE_SOFTMAX)
 #undef AOTD_RT_INSTANTIATE_SOFTMAX
 
