@@ -2,7 +2,9 @@
 // artifact (import, trace, partition, codegen, the C++ compile and link,
 // loading with the client runtime), next to the C++ compile and link of a
 // trivial translation unit through the same toolchain, and their ratio.
-// Each figure is the median of --runs runs (default 3).
+// Each figure is the median of --runs runs (default 3); each run of a
+// workload is paired with a run of the trivial unit, so that both see the
+// same load on the machine.
 //
 // bazel run -c opt //tests/bench:compile_benchmark [-- --runs=N]
 #include <algorithm>
@@ -63,16 +65,17 @@ int Main(int argc, char** argv) {
     if (std::strncmp(argv[i], "--runs=", 7) == 0) runs = std::max(1, std::atoi(argv[i] + 7));
   }
   std::unique_ptr<toolchain::Toolchain> tc = toolchain::NewSystemToolchain();
-  std::vector<double> trivial_runs;
-  for (int r = 0; r < runs; ++r) {
+  // Seconds to compile and link the trivial unit, or -1 on an error.
+  auto trivial_once = [&]() -> double {
     absl::StatusOr<std::string> so;
-    trivial_runs.push_back(Seconds([&] { so = tc->CompileSharedObject({"int f() { return 0; }\n"}); }));
+    const double s = Seconds([&] { so = tc->CompileSharedObject({"int f() { return 0; }\n"}); });
     if (!so.ok()) {
       std::fprintf(stderr, "trivial unit: %s\n", std::string(so.status().message()).c_str());
-      return 1;
+      return -1;
     }
-  }
-  const double trivial = Median(trivial_runs);
+    return s;
+  };
+  if (trivial_once() < 0) return 1;
   std::printf("toolchain: %s\n", tc->Fingerprint().c_str());
   std::printf("%-16s %8s %7s %7s %7s %7s %7s %7s %8s %6s\n", "workload", "cold_s", "import",
               "trace", "part", "codegen", "cc", "load", "trivial", "ratio");
@@ -80,6 +83,7 @@ int Main(int argc, char** argv) {
     std::map<std::string, std::vector<double>> samples;
     std::string error;
     for (int r = 0; r < runs && error.empty(); ++r) {
+      samples["trivial"].push_back(trivial_once());
       absl::StatusOr<std::map<std::string, double>> stages = CompileOnce(w, *tc);
       if (!stages.ok()) {
         error = std::string(stages.status().message()).substr(0, 80);
@@ -91,7 +95,7 @@ int Main(int argc, char** argv) {
       std::printf("%-16s error: %s\n", w.name.c_str(), error.c_str());
       continue;
     }
-    const double cold = Median(samples["total"]);
+    const double cold = Median(samples["total"]), trivial = Median(samples["trivial"]);
     std::printf("%-16s %8.3f", w.name.c_str(), cold);
     for (const char* s : kStages) std::printf(" %7.3f", Median(samples[s]));
     std::printf(" %8.3f %5.1fx\n", trivial, cold / trivial);
