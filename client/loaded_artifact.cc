@@ -14,15 +14,11 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/base/call_once.h"
 #include "absl/strings/str_cat.h"
+#include "common/shared_object_abi.h"
 #include "common/status_macros.h"
 
 namespace aotd::client {
 namespace {
-
-constexpr int kAbiVersion = 2;
-constexpr char kAbiVersionSymbol[] = "aotd_abi_version";
-constexpr char kDefaultForwardSymbol[] = "aotd_forward";
-constexpr char kDefaultBackwardSymbol[] = "aotd_backward";
 
 // Closes a file descriptor on scope exit.
 class ScopedFd {
@@ -92,7 +88,7 @@ int64_t ByteSize(const proto::TensorMeta& meta) {
 }
 
 // The saved arena holds every saved tensor that is not a forward input, each
-// in its own region, 64-byte aligned, within the arena.
+// in its own region, at a multiple of abi::kArenaAlignment, within the arena.
 absl::Status CheckSavedArena(const proto::Artifact& artifact) {
   constexpr int64_t kMaxArenaBytes = int64_t{1} << 50;
   const int64_t arena_bytes = artifact.saved_arena_bytes();
@@ -118,12 +114,12 @@ absl::Status CheckSavedArena(const proto::Artifact& artifact) {
     if (kept_input) continue;
     const proto::TensorMeta& meta = artifact.saved(k).meta();
     const int64_t bytes = ByteSize(meta);
-    if (offset < 0 || offset % 64 != 0 || offset > arena_bytes ||
+    if (offset < 0 || offset % abi::kArenaAlignment != 0 || offset > arena_bytes ||
         bytes > arena_bytes - offset) {
       return absl::InvalidArgumentError(absl::StrCat(
           "artifact ", SpecLabel("saved tensor", k, artifact.saved(k)), " at offset ",
           offset, " (", bytes, " bytes) does not fit a ", arena_bytes,
-          "-byte saved arena at a multiple of 64"));
+          "-byte saved arena at a multiple of ", abi::kArenaAlignment));
     }
     if (bytes > 0) regions.emplace_back(offset, offset + bytes);
   }
@@ -373,19 +369,19 @@ absl::StatusOr<std::shared_ptr<LoadedArtifact>> LoadedArtifact::Load(
     }
     return symbol;
   };
-  ASSIGN_OR_RETURN(void* version_symbol, lookup(kAbiVersionSymbol));
+  ASSIGN_OR_RETURN(void* version_symbol, lookup(abi::kAbiVersionSymbol));
   const int version = reinterpret_cast<int (*)()>(version_symbol)();
-  if (version != kAbiVersion) {
+  if (version != abi::kAbiVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the artifact's shared object has ABI version ", version,
-        "; this runtime supports version ", kAbiVersion));
+        "; this runtime supports version ", abi::kAbiVersion));
   }
   const proto::Artifact& meta = loaded->artifact_;
   ASSIGN_OR_RETURN(void* forward, lookup(meta.forward_symbol().empty()
-                                             ? kDefaultForwardSymbol
+                                             ? abi::kForwardSymbol
                                              : meta.forward_symbol()));
   ASSIGN_OR_RETURN(void* backward, lookup(meta.backward_symbol().empty()
-                                              ? kDefaultBackwardSymbol
+                                              ? abi::kBackwardSymbol
                                               : meta.backward_symbol()));
   loaded->forward_ = reinterpret_cast<EntryPoint>(forward);
   loaded->backward_ = reinterpret_cast<EntryPoint>(backward);

@@ -31,6 +31,7 @@
 #include "absl/synchronization/mutex.h"
 #include "client/tensor.h"
 #include "common/artifact_seal.h"
+#include "common/shared_object_abi.h"
 #include "proto/artifact.pb.h"
 
 namespace aotd::client {
@@ -133,7 +134,7 @@ class LoadedArtifact {
   const proto::Artifact& artifact() const { return artifact_; }
 
  private:
-  using EntryPoint = int (*)(void* const* inputs, void* const* outputs);
+  using EntryPoint = abi::EntryPoint;
 
   explicit LoadedArtifact(proto::Artifact artifact);
 

@@ -387,9 +387,10 @@ void CheckSamples(const std::vector<OpSample>& table, const std::vector<int>& sa
 class CodegenOnly final : public toolchain::Toolchain {
  public:
   static constexpr char kGenerated[] = "generated";
-  absl::StatusOr<std::string> CompileSharedObject(absl::string_view) override {
+  absl::StatusOr<std::string> CompileSharedObject(const toolchain::TranslationUnit&) override {
     return absl::CancelledError(kGenerated);
   }
+  std::string CpuLevel() const override { return toolchain::HostCpuLevel(); }
   std::string Fingerprint() const override { return "codegen-only"; }
 };
 

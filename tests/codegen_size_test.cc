@@ -18,9 +18,10 @@ namespace {
 // Compiles nothing: the pipeline's generated source is what is tested.
 class NoCompiler final : public toolchain::Toolchain {
  public:
-  absl::StatusOr<std::string> CompileSharedObject(absl::string_view) override {
+  absl::StatusOr<std::string> CompileSharedObject(const toolchain::TranslationUnit&) override {
     return std::string();
   }
+  std::string CpuLevel() const override { return "x86-64-v2"; }
   std::string Fingerprint() const override { return "no-compiler"; }
 };
 

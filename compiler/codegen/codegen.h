@@ -1,12 +1,14 @@
 // Code generation: from the partitioned forward and backward programs to one
 // C++ translation unit that exports the shared-object ABI (docs/formats.md,
-// "Shared-object ABI"): aotd_abi_version, aotd_forward, aotd_backward.
+// "Shared-object ABI"; common/shared_object_abi.h): aotd_abi_version,
+// aotd_forward, aotd_backward.
 //
 // Scheduling: chains of pointwise ops fuse into one loop nest (a value used
 // once by a pointwise op or a reduction is computed inline, never stored);
 // reductions fuse with their pointwise producers; views are folded into
 // indexing (no copies); everything else is a call into the runtime kernel
-// library. Intermediate buffers live in one workspace per call and in the
+// library (runtime_library.h: the unit includes its header and links its
+// precompiled archive). Intermediate buffers live in one workspace per call and in the
 // unused regions of the saved arena, placed by liveness so memory is reused. Loops are OpenMP-parallel over the outer
 // dimension and SIMD over the inner one; transcendental math vectorizes
 // through vector-ABI functions (libmvec and SLEEF), keeping IEEE inf/NaN
@@ -53,8 +55,9 @@ struct SavedArena {
 SavedArena PlanSavedArena(const ir::Graph& forward, int first_saved,
                           const std::vector<int>& saved_inputs);
 
-// A whole translation unit: the runtime prelude, both programs, and the ABI
-// entry points (version 2). `forward`'s outputs are the user outputs and
+// A whole translation unit: an #include of the runtime library's header
+// (kRuntimeHeaderName), both programs, and the ABI entry points; the
+// kernels it calls are not in it but in the library's archive. `forward`'s outputs are the user outputs and
 // write-backs, then the saved tensors of `arena` that it computes; the
 // backward's inputs are all saved tensors, in `arena`'s order, then the
 // tangents. Each program's workspace is one allocation per call, its

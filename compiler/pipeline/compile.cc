@@ -4,8 +4,10 @@
 #include <vector>
 
 #include "common/artifact_seal.h"
+#include "common/shared_object_abi.h"
 #include "common/status_macros.h"
 #include "compiler/codegen/codegen.h"
+#include "compiler/codegen/runtime_library.h"
 #include "compiler/frontend/proto_convert.h"
 #include "compiler/pipeline/trace.h"
 
@@ -74,9 +76,14 @@ absl::StatusOr<proto::Artifact> Compile(const ir::Graph& forward, const CompileO
   p.forward.SetOutputs(forward_outputs);
   RETURN_IF_ERROR(log.Done("partition", /*changed=*/true, {&p.forward, &p.backward}));
   const codegen::SavedArena arena = codegen::PlanSavedArena(p.forward, num_kept, saved_inputs);
-  ASSIGN_OR_RETURN(std::string source, codegen::EmitTranslationUnit(p.forward, p.backward, arena));
+  toolchain::TranslationUnit unit;
+  ASSIGN_OR_RETURN(unit.source, codegen::EmitTranslationUnit(p.forward, p.backward, arena));
+  ASSIGN_OR_RETURN(codegen::RuntimeLibrary runtime,
+                   codegen::RuntimeLibraryFor(toolchain.CpuLevel()));
+  unit.headers.push_back({std::string(runtime.header_name), runtime.header});
+  unit.archives.push_back({std::string(runtime.archive_name), runtime.archive});
   log.Done("codegen");
-  ASSIGN_OR_RETURN(std::string shared_object, toolchain.CompileSharedObject(source));
+  ASSIGN_OR_RETURN(std::string shared_object, toolchain.CompileSharedObject(unit));
   log.Done("cc");
   for (const StageRecord& r : log.records()) {
     proto::StageTiming* t = artifact.add_timings();
@@ -88,8 +95,8 @@ absl::StatusOr<proto::Artifact> Compile(const ir::Graph& forward, const CompileO
 
   artifact.set_format_version(kArtifactFormatVersion);
   artifact.set_shared_object(std::move(shared_object));
-  artifact.set_forward_symbol("aotd_forward");
-  artifact.set_backward_symbol("aotd_backward");
+  artifact.set_forward_symbol(abi::kForwardSymbol);
+  artifact.set_backward_symbol(abi::kBackwardSymbol);
   for (const ir::Input& in : forward.inputs()) {
     SetSpec(artifact.add_inputs(), in.name, forward.type(in.value));
   }
@@ -118,7 +125,7 @@ absl::StatusOr<proto::Artifact> Compile(const ir::Graph& forward, const CompileO
   SetReport(p, options, artifact.mutable_partition());
   artifact.set_target(toolchain.Fingerprint());
   artifact.set_compiler_version(kCompilerVersion);
-  if (options.include_source) artifact.set_source(std::move(source));
+  if (options.include_source) artifact.set_source(std::move(unit.source));
   RETURN_IF_ERROR(SealArtifact(artifact, /*signer=*/nullptr));
   return artifact;
 }

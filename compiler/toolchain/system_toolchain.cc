@@ -5,15 +5,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/status_macros.h"
 #include "compiler/toolchain/toolchain.h"
 
 namespace aotd::toolchain {
@@ -25,6 +28,20 @@ absl::StatusOr<std::string> Slurp(const std::string& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+absl::Status WriteFile(const std::string& path, absl::string_view contents) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+  out.close();
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+// A name that stays inside the compile's folder.
+bool IsPlainName(absl::string_view name) {
+  return !name.empty() && name != "." && name != ".." && !absl::StrContains(name, '/') &&
+         name != "kernel.cc" && name != "kernel.so" && name != "compiler.log";
 }
 
 // A temporary folder removed when this goes out of scope.
@@ -53,21 +70,39 @@ class SystemToolchain final : public Toolchain {
                         absl::StrJoin(options_.flags, " "), " ", absl::StrJoin(options_.libs, " "));
   }
 
-  absl::StatusOr<std::string> CompileSharedObject(absl::string_view source) override {
+  std::string CpuLevel() const override { return options_.target_cpu; }
+
+  absl::StatusOr<std::string> CompileSharedObject(const TranslationUnit& unit) override {
+    if (std::find(std::begin(kCpuLevels), std::end(kCpuLevels), options_.target_cpu) ==
+        std::end(kCpuLevels)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown CPU level ", options_.target_cpu, " (x86-64-v2, -v3 or -v4)"));
+    }
+    for (const std::vector<NamedFile>* files : {&unit.headers, &unit.archives}) {
+      for (const NamedFile& file : *files) {
+        if (!IsPlainName(file.name)) {
+          return absl::InvalidArgumentError(absl::StrCat("not a plain file name: ", file.name));
+        }
+      }
+    }
     TempDir dir(options_.temp_root);
     if (dir.path().empty()) {
       return absl::UnavailableError(absl::StrCat("cannot create a folder under ", options_.temp_root));
     }
     const std::string src = dir.path() + "/kernel.cc", so = dir.path() + "/kernel.so",
                       log = dir.path() + "/compiler.log";
-    {
-      std::ofstream out(src, std::ios::binary);
-      out.write(source.data(), static_cast<std::streamsize>(source.size()));
-      if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", src));
+    RETURN_IF_ERROR(WriteFile(src, unit.source));
+    for (const NamedFile& header : unit.headers) {
+      RETURN_IF_ERROR(WriteFile(dir.path() + "/" + header.name, header.contents));
     }
     std::vector<std::string> args = {options_.compiler, "-march=" + options_.target_cpu};
     args.insert(args.end(), options_.flags.begin(), options_.flags.end());
     args.insert(args.end(), {"-o", so, src});
+    for (const NamedFile& archive : unit.archives) {
+      const std::string path = dir.path() + "/" + archive.name;
+      RETURN_IF_ERROR(WriteFile(path, archive.contents));
+      args.push_back(path);
+    }
     args.insert(args.end(), options_.libs.begin(), options_.libs.end());
 
     std::vector<char*> argv;
@@ -144,6 +179,19 @@ class SystemToolchain final : public Toolchain {
 };
 
 }  // namespace
+
+std::string HostCpuLevel() {
+  __builtin_cpu_init();
+  const bool v2 = __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt") &&
+                  __builtin_cpu_supports("ssse3");
+  const bool v3 = v2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                  __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
+                  __builtin_cpu_supports("avx");
+  const bool v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                  __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+                  __builtin_cpu_supports("avx512vl");
+  return std::string(v4 ? kCpuLevels[2] : v3 ? kCpuLevels[1] : kCpuLevels[0]);
+}
 
 std::unique_ptr<Toolchain> NewSystemToolchain(SystemToolchainOptions options) {
   return std::make_unique<SystemToolchain>(std::move(options));

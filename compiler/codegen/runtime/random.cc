@@ -1,22 +1,12 @@
-// Runtime kernels of further nn ops: bernoulli (dropout's mask).
-//
-// Pasted into generated translation units after kernels.h and
-// kernels_indexing.h (without the include below), under the same rules and
-// calling convention (see kernels.h), with one exception: the random
-// kernels share a process-wide atomic call counter, from which each call
-// takes its own seed. Their stream is the runtime's own (splitmix64 over
-// the element index, keyed by that seed), not PyTorch's: only the
-// distribution matches.
-#ifndef AOTD_COMPILER_CODEGEN_RUNTIME_KERNELS_NN_H_
-#define AOTD_COMPILER_CODEGEN_RUNTIME_KERNELS_NN_H_
+#include "compiler/codegen/runtime/random.h"
 
 #include <atomic>
 #include <chrono>
-#include <cstdint>
 
-#include "compiler/codegen/runtime/kernels.h"
+#include "compiler/codegen/runtime/internal.h"
 
 namespace aotd_rt {
+
 namespace detail {
 
 // splitmix64's output function: a bijective mix of 64 bits.
@@ -46,11 +36,8 @@ inline uint64_t random_bits(uint64_t seed, int64_t i) {
 
 }  // namespace detail
 
-// bernoulli.p(self, p, generator=None) -> out [self.shape]: each element 1
-// with probability p (in [0, 1]), else 0. Reads only self's shape. Each
-// call draws new values.
 template <typename T>
-inline void bernoulli(Ref<const T> self, double p, Ref<T> out) {
+void bernoulli(Ref<const T> self, double p, Ref<T> out) {
   (void)self;
   const uint64_t seed = detail::next_random_seed();
   const int64_t n = detail::numel(out);
@@ -64,6 +51,10 @@ inline void bernoulli(Ref<const T> self, double p, Ref<T> out) {
   }
 }
 
-}  // namespace aotd_rt
+// Explicit instantiations for the dtypes the ops allow (lists in internal.h).
+#define AOTD_RT_INSTANTIATE_RANDOM(T) \
+  template void bernoulli(Ref<const T> self, double p, Ref<T> out);
+AOTD_RT_ALL_TYPES(AOTD_RT_INSTANTIATE_RANDOM)
+#undef AOTD_RT_INSTANTIATE_RANDOM
 
-#endif  // AOTD_COMPILER_CODEGEN_RUNTIME_KERNELS_NN_H_
+}  // namespace aotd_rt

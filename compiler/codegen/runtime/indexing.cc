@@ -1,24 +1,9 @@
-// Runtime kernels of the indexing ops: index_select, gather, the scatters,
-// index_add, index_copy, cumsum, flip and topk.
-//
-// Pasted into generated translation units right after kernels.h (without
-// the include below), under the same rules and calling convention (see
-// kernels.h): names in aotd_rt, standard headers only, no exceptions, and
-// kernels whose index inputs may be bad return bool, false for an index out
-// of range (the outputs are then unspecified). A 0-d tensor counts as 1-d of
-// size 1 along the op's dim. Semantics are those of the reference kernels
-// in compiler/ops/indexing.cc.
-#ifndef AOTD_COMPILER_CODEGEN_RUNTIME_KERNELS_INDEXING_H_
-#define AOTD_COMPILER_CODEGEN_RUNTIME_KERNELS_INDEXING_H_
+#include "compiler/codegen/runtime/indexing.h"
 
-#include <algorithm>
-#include <cmath>
-#include <cstdint>
-#include <vector>
-
-#include "compiler/codegen/runtime/kernels.h"
+#include "compiler/codegen/runtime/internal.h"
 
 namespace aotd_rt {
+
 namespace detail {
 
 // A tensor as [outer, size, inner] around `dim` (sizes only).
@@ -85,10 +70,8 @@ inline bool for_each_scatter(const Ref<const TI>& index, int dim, const Dims1& t
 
 }  // namespace detail
 
-// gather(self, dim, index (int64, self's rank), sparse_grad) -> out
-// [index.shape]: out[i] = self[i with i[dim] = index[i]].
 template <typename T, typename TI>
-[[nodiscard]] inline bool gather(Ref<const T> self, int64_t dim, Ref<const TI> index,
+[[nodiscard]] bool gather(Ref<const T> self, int64_t dim, Ref<const TI> index,
                                  bool sparse_grad, Ref<T> out) {
   (void)sparse_grad;
   const int d = detail::normalize_dim(dim, self.rank);
@@ -113,39 +96,32 @@ inline bool scatter_into(Ref<const T> self, int64_t dim, Ref<const TI> index, Re
 
 }  // namespace detail
 
-// scatter_add(self, dim, index, src) -> out [self.shape]: self with src's
-// elements added at the positions gather would read.
 template <typename T, typename TI>
-[[nodiscard]] inline bool scatter_add(Ref<const T> self, int64_t dim, Ref<const TI> index,
+[[nodiscard]] bool scatter_add(Ref<const T> self, int64_t dim, Ref<const TI> index,
                                       Ref<const T> src, Ref<T> out) {
   const detail::Dense<T> s(src);
   return detail::scatter_into(self, dim, index, out, detail::dims_at_least_1d(src),
                               [&](T& o, int64_t at) { o = static_cast<T>(o + s[at]); });
 }
 
-// scatter.src: as scatter_add, writing instead of adding (the last write
-// of a repeated index wins).
 template <typename T, typename TI>
-[[nodiscard]] inline bool scatter(Ref<const T> self, int64_t dim, Ref<const TI> index,
+[[nodiscard]] bool scatter(Ref<const T> self, int64_t dim, Ref<const TI> index,
                                   Ref<const T> src, Ref<T> out) {
   const detail::Dense<T> s(src);
   return detail::scatter_into(self, dim, index, out, detail::dims_at_least_1d(src),
                               [&](T& o, int64_t at) { o = s[at]; });
 }
 
-// scatter.value: as scatter.src with every source element `value`.
 template <typename T, typename TI>
-[[nodiscard]] inline bool scatter(Ref<const T> self, int64_t dim, Ref<const TI> index,
+[[nodiscard]] bool scatter(Ref<const T> self, int64_t dim, Ref<const TI> index,
                                   double value, Ref<T> out) {
   const T v = static_cast<T>(value);
   return detail::scatter_into(self, dim, index, out, detail::Dims1{},
                               [&](T& o, int64_t) { o = v; });
 }
 
-// index_select(self, dim, index (int64 or int32, at most 1-d)) -> out:
-// self's slices along dim at the indices.
 template <typename T, typename TI>
-[[nodiscard]] inline bool index_select(Ref<const T> self, int64_t dim, Ref<const TI> index,
+[[nodiscard]] bool index_select(Ref<const T> self, int64_t dim, Ref<const TI> index,
                                        Ref<T> out) {
   const int d = detail::normalize_dim(dim, self.rank);
   const detail::AlongDim in = detail::along_dim(self, d);
@@ -230,26 +206,20 @@ inline bool index_into(Ref<const T> self, int64_t dim, Ref<const TI> index, Ref<
 
 }  // namespace detail
 
-// index_add(self, dim, index, source, alpha) -> out [self.shape]: self with
-// alpha * source's slices added at the indexed slices.
 template <typename T, typename TI>
-[[nodiscard]] inline bool index_add(Ref<const T> self, int64_t dim, Ref<const TI> index,
+[[nodiscard]] bool index_add(Ref<const T> self, int64_t dim, Ref<const TI> index,
                                     Ref<const T> source, double alpha, Ref<T> out) {
   return detail::index_into(self, dim, index, source, true, alpha, out);
 }
 
-// index_copy(self, dim, index, source) -> out: source's slices written at
-// the indexed slices (the last of a repeated index wins).
 template <typename T, typename TI>
-[[nodiscard]] inline bool index_copy(Ref<const T> self, int64_t dim, Ref<const TI> index,
+[[nodiscard]] bool index_copy(Ref<const T> self, int64_t dim, Ref<const TI> index,
                                      Ref<const T> source, Ref<T> out) {
   return detail::index_into(self, dim, index, source, false, 1.0, out);
 }
 
-// cumsum(self, dim, dtype (in TO)) -> out: running sums along dim,
-// accumulated in double for floating types (int64 for integers).
 template <typename T, typename TO>
-inline void cumsum(Ref<const T> self, int64_t dim, Ref<TO> out) {
+void cumsum(Ref<const T> self, int64_t dim, Ref<TO> out) {
   const int d = detail::normalize_dim(dim, self.rank);
   const detail::AlongDim v = detail::along_dim(self, d);
   const detail::Dense<T> x(self);
@@ -267,9 +237,8 @@ inline void cumsum(Ref<const T> self, int64_t dim, Ref<TO> out) {
   }
 }
 
-// flip(self, dims) -> out: self reversed along each of dims.
 template <typename T>
-inline void flip(Ref<const T> self, const int64_t* dims, int64_t num_dims, Ref<T> out) {
+void flip(Ref<const T> self, const int64_t* dims, int64_t num_dims, Ref<T> out) {
   std::vector<int64_t> strides(self.strides, self.strides + self.rank);
   // A reversed dim reads with a negative stride from its last element.
   int64_t start = 0;
@@ -291,12 +260,9 @@ inline void flip(Ref<const T> self, const int64_t* dims, int64_t num_dims, Ref<T
   }
 }
 
-// topk(self, k, dim, largest, sorted) -> values, indices (int64): the k
-// largest (smallest) along dim, sorted, NaN counting as the largest, ties
-// in index order.
 template <typename T>
-inline void topk(Ref<const T> self, int64_t k, int64_t dim, bool largest, bool sorted,
-                 Ref<T> values, Ref<int64_t> indices) {
+void topk(Ref<const T> self, int64_t k, int64_t dim, bool largest, bool sorted,
+          Ref<T> values, Ref<int64_t> indices) {
   (void)sorted;
   const int d = detail::normalize_dim(dim, self.rank);
   const detail::AlongDim v = detail::along_dim(self, d);
@@ -324,6 +290,40 @@ inline void topk(Ref<const T> self, int64_t k, int64_t dim, bool largest, bool s
   }
 }
 
-}  // namespace aotd_rt
+// Explicit instantiations for the dtypes the ops allow (lists in internal.h).
+#define AOTD_RT_INSTANTIATE_INDEXING_1(T, TI)                                                      \
+  template bool gather(Ref<const T> self, int64_t dim, Ref<const TI> index, bool sparse_grad,      \
+                       Ref<T> out);                                                                \
+  template bool scatter_add(Ref<const T> self, int64_t dim, Ref<const TI> index, Ref<const T> src, \
+                            Ref<T> out);                                                           \
+  template bool scatter(Ref<const T> self, int64_t dim, Ref<const TI> index, Ref<const T> src,     \
+                        Ref<T> out);                                                               \
+  template bool scatter(Ref<const T> self, int64_t dim, Ref<const TI> index, double value,         \
+                        Ref<T> out);                                                               \
+  template bool index_select(Ref<const T> self, int64_t dim, Ref<const TI> index, Ref<T> out);     \
+  template bool index_add(Ref<const T> self, int64_t dim, Ref<const TI> index,                     \
+                          Ref<const T> source, double alpha, Ref<T> out);                          \
+  template bool index_copy(Ref<const T> self, int64_t dim, Ref<const TI> index,                    \
+                           Ref<const T> source, Ref<T> out);
+#define AOTD_RT_INSTANTIATE_INDEXING_1_OVER(T) \
+  AOTD_RT_INDEX_TYPES_WITH(AOTD_RT_INSTANTIATE_INDEXING_1, T)
+AOTD_RT_ALL_TYPES(AOTD_RT_INSTANTIATE_INDEXING_1_OVER)
+#undef AOTD_RT_INSTANTIATE_INDEXING_1_OVER
+#undef AOTD_RT_INSTANTIATE_INDEXING_1
 
-#endif  // AOTD_COMPILER_CODEGEN_RUNTIME_KERNELS_INDEXING_H_
+#define AOTD_RT_INSTANTIATE_INDEXING_2(T, TO) \
+  template void cumsum(Ref<const T> self, int64_t dim, Ref<TO> out);
+#define AOTD_RT_INSTANTIATE_INDEXING_2_OVER(T) \
+  AOTD_RT_ALL_TYPES_WITH(AOTD_RT_INSTANTIATE_INDEXING_2, T)
+AOTD_RT_ALL_TYPES(AOTD_RT_INSTANTIATE_INDEXING_2_OVER)
+#undef AOTD_RT_INSTANTIATE_INDEXING_2_OVER
+#undef AOTD_RT_INSTANTIATE_INDEXING_2
+
+#define AOTD_RT_INSTANTIATE_INDEXING_3(T)                                                   \
+  template void flip(Ref<const T> self, const int64_t* dims, int64_t num_dims, Ref<T> out); \
+  template void topk(Ref<const T> self, int64_t k, int64_t dim, bool largest, bool sorted,  \
+                     Ref<T> values, Ref<int64_t> indices);
+AOTD_RT_ALL_TYPES(AOTD_RT_INSTANTIATE_INDEXING_3)
+#undef AOTD_RT_INSTANTIATE_INDEXING_3
+
+}  // namespace aotd_rt
