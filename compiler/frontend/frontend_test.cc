@@ -45,6 +45,17 @@ TEST(FrontendTest, GetItemBecomesAnOutputReference) {
   EXPECT_EQ(graph->outputs()[0], nll.outputs[0]);
 }
 
+TEST(FrontendTest, AWorkloadFolderLoadsItsForwardGraph) {
+  absl::StatusOr<ir::Graph> from_folder = LoadGraphFile("tests/testdata/workloads/e_loss/small");
+  absl::StatusOr<ir::Graph> from_file =
+      LoadGraphFile("tests/testdata/workloads/e_loss/small/forward.json");
+  ASSERT_TRUE(from_folder.ok()) << from_folder.status();
+  ASSERT_TRUE(from_file.ok()) << from_file.status();
+  EXPECT_EQ(*from_folder, *from_file);
+  EXPECT_EQ(LoadGraphFile("tests/testdata/workloads").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST(FrontendTest, KwargsAndDefaultsAreBoundToTheSchema) {
   constexpr char kJson[] = R"({"format": "aten-fx-json/1",
     "inputs": [{"name": "x", "shape": [2, 3], "dtype": "float32", "stride": [3, 1],

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -42,7 +43,12 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return contents.str();
 }
 
-absl::StatusOr<ir::Graph> LoadGraphFile(const std::string& path) {
+absl::StatusOr<ir::Graph> LoadGraphFile(const std::string& given) {
+  // A workload folder stands for the forward.json in it.
+  std::error_code error;
+  const std::string path = std::filesystem::is_directory(given, error)
+                               ? (std::filesystem::path(given) / "forward.json").string()
+                               : given;
   ASSIGN_OR_RETURN(std::string bytes, ReadFile(path));
   absl::StatusOr<ir::Graph> graph = LoadGraph(bytes);
   if (!graph.ok()) {

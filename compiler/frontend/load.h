@@ -22,7 +22,8 @@ absl::StatusOr<ir::Graph> LoadGraph(absl::string_view bytes);
 // Reads a whole file. NOT_FOUND or UNAVAILABLE naming the path on failure.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
-// LoadGraph on a file's contents; errors are prefixed with the path.
+// LoadGraph on a file's contents (a folder's forward.json, for a workload
+// folder); errors are prefixed with the path.
 absl::StatusOr<ir::Graph> LoadGraphFile(const std::string& path);
 
 }  // namespace aotd::frontend
