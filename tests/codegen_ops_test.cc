@@ -387,7 +387,7 @@ void CheckSamples(const std::vector<OpSample>& table, const std::vector<int>& sa
 class CodegenOnly final : public toolchain::Toolchain {
  public:
   static constexpr char kGenerated[] = "generated";
-  absl::StatusOr<std::string> CompileSharedObject(const toolchain::TranslationUnit&) override {
+  absl::StatusOr<std::string> CompileSharedObject(const toolchain::SharedObjectSources&) override {
     return absl::CancelledError(kGenerated);
   }
   std::string CpuLevel() const override { return toolchain::HostCpuLevel(); }

@@ -18,7 +18,7 @@ namespace {
 // Compiles nothing: the pipeline's generated source is what is tested.
 class NoCompiler final : public toolchain::Toolchain {
  public:
-  absl::StatusOr<std::string> CompileSharedObject(const toolchain::TranslationUnit&) override {
+  absl::StatusOr<std::string> CompileSharedObject(const toolchain::SharedObjectSources&) override {
     return std::string();
   }
   std::string CpuLevel() const override { return "x86-64-v2"; }

@@ -55,19 +55,21 @@ struct SavedArena {
 SavedArena PlanSavedArena(const ir::Graph& forward, int first_saved,
                           const std::vector<int>& saved_inputs);
 
-// A whole translation unit: an #include of the runtime library's header
-// (kRuntimeHeaderName), both programs, and the ABI entry points; the
-// kernels it calls are not in it but in the library's archive. `forward`'s outputs are the user outputs and
+// The shared object's translation units: the forward's (with the ABI
+// version) and the backward's, each an #include of the runtime library's
+// header (kRuntimeHeaderName), its program and its ABI entry point, so the
+// two compile in parallel; the kernels they call are not in them but in the
+// library's archive. `forward`'s outputs are the user outputs and
 // write-backs, then the saved tensors of `arena` that it computes; the
 // backward's inputs are all saved tensors, in `arena`'s order, then the
 // tangents. Each program's workspace is one allocation per call, its
 // buffers placed by liveness; buffers also go to arena regions whose saved
 // tensor the forward has not written yet or the backward has finished
-// reading. UNIMPLEMENTED naming the
-// op for an op or dtype the code generator does not handle yet.
-absl::StatusOr<std::string> EmitTranslationUnit(const ir::Graph& forward,
-                                                const ir::Graph& backward,
-                                                const SavedArena& arena);
+// reading. UNIMPLEMENTED naming the op for an op or dtype the code
+// generator does not handle yet.
+absl::StatusOr<std::vector<std::string>> EmitTranslationUnits(const ir::Graph& forward,
+                                                              const ir::Graph& backward,
+                                                              const SavedArena& arena);
 
 }  // namespace aotd::codegen
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "common/artifact_seal.h"
 #include "common/shared_object_abi.h"
 #include "common/status_macros.h"
@@ -76,8 +77,8 @@ absl::StatusOr<proto::Artifact> Compile(const ir::Graph& forward, const CompileO
   p.forward.SetOutputs(forward_outputs);
   RETURN_IF_ERROR(log.Done("partition", /*changed=*/true, {&p.forward, &p.backward}));
   const codegen::SavedArena arena = codegen::PlanSavedArena(p.forward, num_kept, saved_inputs);
-  toolchain::TranslationUnit unit;
-  ASSIGN_OR_RETURN(unit.source, codegen::EmitTranslationUnit(p.forward, p.backward, arena));
+  toolchain::SharedObjectSources unit;
+  ASSIGN_OR_RETURN(unit.units, codegen::EmitTranslationUnits(p.forward, p.backward, arena));
   ASSIGN_OR_RETURN(codegen::RuntimeLibrary runtime,
                    codegen::RuntimeLibraryFor(toolchain.CpuLevel()));
   unit.headers.push_back({std::string(runtime.header_name), runtime.header});
@@ -125,7 +126,7 @@ absl::StatusOr<proto::Artifact> Compile(const ir::Graph& forward, const CompileO
   SetReport(p, options, artifact.mutable_partition());
   artifact.set_target(toolchain.Fingerprint());
   artifact.set_compiler_version(kCompilerVersion);
-  if (options.include_source) artifact.set_source(std::move(unit.source));
+  if (options.include_source) artifact.set_source(absl::StrJoin(unit.units, "\n"));
   RETURN_IF_ERROR(SealArtifact(artifact, /*signer=*/nullptr));
   return artifact;
 }

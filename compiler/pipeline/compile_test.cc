@@ -10,20 +10,20 @@
 namespace aotd::pipeline {
 namespace {
 
-// Keeps the translation unit it is asked to compile and compiles nothing.
+// Keeps the sources it is asked to compile and compiles nothing.
 class RecordingToolchain final : public toolchain::Toolchain {
  public:
-  absl::StatusOr<std::string> CompileSharedObject(const toolchain::TranslationUnit& unit) override {
+  absl::StatusOr<std::string> CompileSharedObject(const toolchain::SharedObjectSources& unit) override {
     unit_ = unit;
     return absl::CancelledError("recorded");
   }
   std::string CpuLevel() const override { return "x86-64-v3"; }
   std::string Fingerprint() const override { return "recording"; }
 
-  const toolchain::TranslationUnit& unit() const { return unit_; }
+  const toolchain::SharedObjectSources& unit() const { return unit_; }
 
  private:
-  toolchain::TranslationUnit unit_;
+  toolchain::SharedObjectSources unit_;
 };
 
 TEST(CompileTest, GeneratedSourceHoldsNoRuntimeKernels) {
@@ -41,15 +41,20 @@ TEST(CompileTest, GeneratedSourceHoldsNoRuntimeKernels) {
   absl::StatusOr<proto::Artifact> artifact = Compile(*forward, {}, toolchain);
   ASSERT_EQ(artifact.status().code(), absl::StatusCode::kCancelled) << artifact.status();
 
-  const toolchain::TranslationUnit& unit = toolchain.unit();
+  const toolchain::SharedObjectSources& unit = toolchain.unit();
+  // The forward and the backward, each its own unit (compiled in parallel).
+  ASSERT_EQ(unit.units.size(), 2u);
+  EXPECT_NE(unit.units[1].find("extern \"C\" int aotd_backward("), std::string::npos);
+  EXPECT_EQ(unit.units[1].find("aotd_forward"), std::string::npos);
+  const std::string source = unit.units[0] + unit.units[1];
   // The graph's own loops and kernel calls, nothing of the kernels.
-  EXPECT_LT(unit.source.size(), 15000u);
-  EXPECT_NE(unit.source.find("#include \"aotd_runtime.h\""), std::string::npos);
-  EXPECT_NE(unit.source.find("aotd_rt::mm("), std::string::npos) << unit.source;
-  EXPECT_EQ(unit.source.find("namespace aotd_rt"), std::string::npos);
-  EXPECT_EQ(unit.source.find("template <"), std::string::npos);
-  EXPECT_EQ(unit.source.find("cblas"), std::string::npos);
-  EXPECT_NE(unit.source.find("extern \"C\" int aotd_forward("), std::string::npos);
+  EXPECT_LT(source.size(), 15000u);
+  EXPECT_NE(source.find("#include \"aotd_runtime.h\""), std::string::npos);
+  EXPECT_NE(source.find("aotd_rt::mm("), std::string::npos) << source;
+  EXPECT_EQ(source.find("namespace aotd_rt"), std::string::npos);
+  EXPECT_EQ(source.find("template <"), std::string::npos);
+  EXPECT_EQ(source.find("cblas"), std::string::npos);
+  EXPECT_NE(source.find("extern \"C\" int aotd_forward("), std::string::npos);
 
   // The kernels come as the declarations header and the archive.
   ASSERT_EQ(unit.headers.size(), 1u);

@@ -39,9 +39,10 @@ absl::Status WriteFile(const std::string& path, absl::string_view contents) {
 }
 
 // A name that stays inside the compile's folder.
+// (Names starting with "unit" and "kernel" are the toolchain's own.)
 bool IsPlainName(absl::string_view name) {
   return !name.empty() && name != "." && name != ".." && !absl::StrContains(name, '/') &&
-         name != "kernel.cc" && name != "kernel.so" && name != "compiler.log";
+         !absl::StartsWith(name, "unit") && !absl::StartsWith(name, "kernel");
 }
 
 // A temporary folder removed when this goes out of scope.
@@ -72,13 +73,14 @@ class SystemToolchain final : public Toolchain {
 
   std::string CpuLevel() const override { return options_.target_cpu; }
 
-  absl::StatusOr<std::string> CompileSharedObject(const TranslationUnit& unit) override {
+  absl::StatusOr<std::string> CompileSharedObject(const SharedObjectSources& sources) override {
     if (std::find(std::begin(kCpuLevels), std::end(kCpuLevels), options_.target_cpu) ==
         std::end(kCpuLevels)) {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown CPU level ", options_.target_cpu, " (x86-64-v2, -v3 or -v4)"));
     }
-    for (const std::vector<NamedFile>* files : {&unit.headers, &unit.archives}) {
+    if (sources.units.empty()) return absl::InvalidArgumentError("no translation unit to compile");
+    for (const std::vector<NamedFile>* files : {&sources.headers, &sources.archives}) {
       for (const NamedFile& file : *files) {
         if (!IsPlainName(file.name)) {
           return absl::InvalidArgumentError(absl::StrCat("not a plain file name: ", file.name));
@@ -89,33 +91,71 @@ class SystemToolchain final : public Toolchain {
     if (dir.path().empty()) {
       return absl::UnavailableError(absl::StrCat("cannot create a folder under ", options_.temp_root));
     }
-    const std::string src = dir.path() + "/kernel.cc", so = dir.path() + "/kernel.so",
-                      log = dir.path() + "/compiler.log";
-    RETURN_IF_ERROR(WriteFile(src, unit.source));
-    for (const NamedFile& header : unit.headers) {
+    for (const NamedFile& header : sources.headers) {
       RETURN_IF_ERROR(WriteFile(dir.path() + "/" + header.name, header.contents));
     }
-    std::vector<std::string> args = {options_.compiler, "-march=" + options_.target_cpu};
-    args.insert(args.end(), options_.flags.begin(), options_.flags.end());
-    args.insert(args.end(), {"-o", so, src});
-    for (const NamedFile& archive : unit.archives) {
+    const absl::Time deadline = absl::Now() + options_.time_limit;
+    // Every unit compiles at once, each in its own process.
+    std::vector<Process> compiles;
+    std::vector<std::string> objects;
+    for (size_t k = 0; k < sources.units.size(); ++k) {
+      RETURN_IF_ERROR(WriteFile(absl::StrCat(dir.path(), "/unit", k, ".cc"), sources.units[k]));
+    }
+    for (size_t k = 0; k < sources.units.size(); ++k) {
+      const std::string unit = absl::StrCat(dir.path(), "/unit", k);
+      std::vector<std::string> args = CommandLine();
+      args.insert(args.end(), {"-c", "-o", unit + ".o", unit + ".cc"});
+      compiles.push_back(Start(args, dir.path(), unit + ".log"));
+      objects.push_back(unit + ".o");
+    }
+    absl::Status compiled = absl::OkStatus();
+    for (Process& process : compiles) {
+      absl::Status s = Finish(process, deadline);
+      if (compiled.ok()) compiled = s;
+    }
+    RETURN_IF_ERROR(compiled);
+    // Then one link.
+    const std::string so = dir.path() + "/kernel.so";
+    std::vector<std::string> args = CommandLine();
+    args.insert(args.end(), {"-o", so});
+    args.insert(args.end(), objects.begin(), objects.end());
+    for (const NamedFile& archive : sources.archives) {
       const std::string path = dir.path() + "/" + archive.name;
       RETURN_IF_ERROR(WriteFile(path, archive.contents));
       args.push_back(path);
     }
     args.insert(args.end(), options_.libs.begin(), options_.libs.end());
+    Process link = Start(args, dir.path(), dir.path() + "/kernel.log");
+    RETURN_IF_ERROR(Finish(link, deadline));
+    return Slurp(so);
+  }
 
+ private:
+  // A compiler run: its process (-1 if fork failed) and its log's path.
+  struct Process {
+    pid_t pid = -1;
+    std::string log;
+  };
+
+  // The compiler with the CPU level and flags.
+  std::vector<std::string> CommandLine() const {
+    std::vector<std::string> args = {options_.compiler, "-march=" + options_.target_cpu};
+    args.insert(args.end(), options_.flags.begin(), options_.flags.end());
+    return args;
+  }
+
+  // Starts `args` in `dir` with the limits, a clean environment and its
+  // output in `log`.
+  Process Start(std::vector<std::string> args, const std::string& dir, const std::string& log) {
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    std::string path_env = "PATH=/usr/bin:/bin", tmp_env = "TMPDIR=" + dir.path();
+    std::string path_env = "PATH=/usr/bin:/bin", tmp_env = "TMPDIR=" + dir;
     char* envp[] = {path_env.data(), tmp_env.data(), nullptr};
     const rlim_t cpu_seconds =
         static_cast<rlim_t>(absl::ToInt64Seconds(options_.time_limit)) + 1;
     const rlim_t memory = static_cast<rlim_t>(options_.memory_limit_bytes);
-
     pid_t pid = fork();
-    if (pid < 0) return absl::UnavailableError(absl::StrCat("fork: ", std::strerror(errno)));
     if (pid == 0) {
       // Child: only async-signal-safe calls until exec.
       setpgid(0, 0);
@@ -131,27 +171,33 @@ class SystemToolchain final : public Toolchain {
       }
       int devnull = open("/dev/null", O_RDONLY);
       if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-      if (chdir(dir.path().c_str()) != 0) _exit(126);
+      if (chdir(dir.c_str()) != 0) _exit(126);
       execve(argv[0], argv.data(), envp);
       _exit(127);
     }
+    return Process{pid, log};
+  }
+
+  // Waits for `process` until `deadline` (then kills it) and says how it
+  // ended, with the errors of CompileSharedObject.
+  absl::Status Finish(const Process& process, absl::Time deadline) {
+    if (process.pid < 0) return absl::UnavailableError(absl::StrCat("fork: ", std::strerror(errno)));
     int status = 0;
-    const absl::Time deadline = absl::Now() + options_.time_limit;
     bool timed_out = false;
     while (true) {
-      pid_t done = waitpid(pid, &status, WNOHANG);
-      if (done == pid) break;
+      pid_t done = waitpid(process.pid, &status, WNOHANG);
+      if (done == process.pid) break;
       if (done < 0 && errno != EINTR) return absl::InternalError("waitpid failed");
       if (absl::Now() > deadline) {
-        kill(-pid, SIGKILL);
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
+        kill(-process.pid, SIGKILL);
+        kill(process.pid, SIGKILL);
+        waitpid(process.pid, &status, 0);
         timed_out = true;
         break;
       }
       absl::SleepFor(absl::Milliseconds(2));
     }
-    std::string messages = Slurp(log).value_or("");
+    std::string messages = Slurp(process.log).value_or("");
     if (timed_out || (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)) {
       return absl::DeadlineExceededError(absl::StrCat("C++ compile exceeded its time limit of ",
                                                       absl::FormatDuration(options_.time_limit)));
@@ -171,10 +217,9 @@ class SystemToolchain final : public Toolchain {
       }
       return absl::InternalError(absl::StrCat("generated C++ failed to compile:\n", messages));
     }
-    return Slurp(so);
+    return absl::OkStatus();
   }
 
- private:
   SystemToolchainOptions options_;
 };
 

@@ -31,9 +31,11 @@ struct NamedFile {
   absl::string_view contents;
 };
 
-// One translation unit and what it needs besides the system libraries.
-struct TranslationUnit {
-  std::string source;
+// The sources of one shared object and what they need besides the system
+// libraries. Each translation unit is compiled on its own, all of them at
+// once (a forward and a backward program compile in parallel), then linked.
+struct SharedObjectSources {
+  std::vector<std::string> units;   // Each a translation unit's source.
   std::vector<NamedFile> headers;   // Included as #include "name".
   std::vector<NamedFile> archives;  // Linked in order, before the libraries.
 };
@@ -41,12 +43,12 @@ struct TranslationUnit {
 class Toolchain {
  public:
   virtual ~Toolchain() = default;
-  // The shared object's bytes. Errors: INTERNAL with the compiler's message
-  // if the source does not compile (generated code: a compiler bug),
+  // The shared object's bytes. Errors: INVALID_ARGUMENT without units;
+  // INTERNAL with the compiler's message if a unit does not compile (generated code: a compiler bug),
   // DEADLINE_EXCEEDED or RESOURCE_EXHAUSTED when a limit stops it,
   // UNAVAILABLE if the compiler cannot be run or a file cannot be written,
   // INVALID_ARGUMENT for a file name that is not a plain name.
-  virtual absl::StatusOr<std::string> CompileSharedObject(const TranslationUnit& unit) = 0;
+  virtual absl::StatusOr<std::string> CompileSharedObject(const SharedObjectSources& sources) = 0;
   // The CPU level the shared objects are for, one of kCpuLevels: archives
   // the unit links must be built for it.
   virtual std::string CpuLevel() const = 0;

@@ -68,7 +68,7 @@ int Main(int argc, char** argv) {
   // Seconds to compile and link the trivial unit, or -1 on an error.
   auto trivial_once = [&]() -> double {
     absl::StatusOr<std::string> so;
-    const double s = Seconds([&] { so = tc->CompileSharedObject({"int f() { return 0; }\n"}); });
+    const double s = Seconds([&] { so = tc->CompileSharedObject({{"int f() { return 0; }\n"}}); });
     if (!so.ok()) {
       std::fprintf(stderr, "trivial unit: %s\n", std::string(so.status().message()).c_str());
       return -1;
