@@ -536,9 +536,9 @@ class ProgramEmitter {
   static constexpr int64_t kMathCallWork = 8;
   // Calls of math functions (exp, erf, tanh, ...) in `text` from `start`.
   static int64_t MathCalls(const std::string& text, size_t start) {
-    static const char* const kCalls[] = {"std::exp(", "std::expm1(", "std::log(", "std::log1p(",
-                                         "std::tanh(", "std::erf(",   "std::sin(", "std::cos(",
-                                         "std::pow("};
+    static const char* const kCalls[] = {"aotd_math::exp(", "aotd_math::expm1(", "aotd_math::log(", "aotd_math::log1p(",
+                                         "aotd_math::tanh(", "aotd_math::erf(",   "aotd_math::sin(", "aotd_math::cos(",
+                                         "aotd_math::pow("};
     int64_t calls = 0;
     for (const char* call : kCalls) {
       for (size_t at = text.find(call, start); at != std::string::npos; at = text.find(call, at + 1)) {

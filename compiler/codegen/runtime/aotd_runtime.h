@@ -9,7 +9,6 @@
 #ifndef AOTD_COMPILER_CODEGEN_RUNTIME_AOTD_RUNTIME_H_
 #define AOTD_COMPILER_CODEGEN_RUNTIME_AOTD_RUNTIME_H_
 
-#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>

@@ -95,11 +95,11 @@ void DefineActivations(OpRegistry& r) {
       .LowerElementwise([](const ElementExpr& e) {
          std::string v = e.x(0), t = e.ct();
          if (e.arg(1).AsString() == "tanh") {
-           return absl::StrCat("(", t, "(0.5) * ", v, " * (", t, "(1) + std::tanh(", t,
+           return absl::StrCat("(", t, "(0.5) * ", v, " * (", t, "(1) + aotd_math::tanh(", t,
                                "(0.7978845608028654) * (", v, " + ", t, "(0.044715) * ", v, " * ", v,
                                " * ", v, "))))");
          }
-         return absl::StrCat("(", v, " * ", t, "(0.5) * (", t, "(1) + std::erf(", v, " * ", t,
+         return absl::StrCat("(", v, " * ", t, "(0.5) * (", t, "(1) + aotd_math::erf(", v, " * ", t,
                              "(0.7071067811865476))))");
        })
       .Infer([](const TypeCall& call) -> Types {
@@ -130,7 +130,7 @@ void DefineActivations(OpRegistry& r) {
          std::string beta = e.scalar(1), threshold = e.scalar(2);
          return lower::Invoke(e, lower::Param(e, "x"),
                        absl::StrCat(e.ct(), " bx = x * ", beta, "; return bx > ", threshold,
-                                    " ? x : std::log1p(std::exp(bx)) / ", beta, ";"),
+                                    " ? x : aotd_math::log1p(aotd_math::exp(bx)) / ", beta, ";"),
                        e.x(0));
        })
       .Infer(FloatOnly("softplus"))
@@ -150,7 +150,7 @@ void DefineActivations(OpRegistry& r) {
          double alpha = e.arg(1).AsFloat(), scale = e.arg(2).AsFloat();
          double input_scale = e.arg(3).AsFloat();
          return lower::Invoke(e, lower::Param(e, "x"),
-                       absl::StrCat("return x <= 0 ? std::expm1(x * ", e.lit(input_scale), ") * ",
+                       absl::StrCat("return x <= 0 ? aotd_math::expm1(x * ", e.lit(input_scale), ") * ",
                                     e.lit(alpha * scale), " : x * ", e.lit(scale), ";"),
                        e.x(0));
        })

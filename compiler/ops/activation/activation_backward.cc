@@ -106,15 +106,15 @@ void DefineActivationBackward(OpRegistry& r) {
         if (e.arg(2).AsString() == "tanh") {
           std::string inner = absl::StrCat("(", t, "(0.7978845608028654) * (", v, " + ", t,
                                            "(0.044715) * ", v, " * ", v, " * ", v, "))");
-          std::string th = absl::StrCat("std::tanh(", inner, ")");
+          std::string th = absl::StrCat("aotd_math::tanh(", inner, ")");
           return absl::StrCat("(", g, " * (", t, "(0.5) * (", t, "(1) + ", th, ") + ", t,
                               "(0.5) * ", v, " * (", t, "(1) - ", th, " * ", th, ") * ", t,
                               "(0.7978845608028654) * (", t, "(1) + ", t, "(3) * ", t,
                               "(0.044715) * ", v, " * ", v, ")))");
         }
-        return absl::StrCat("(", g, " * (", t, "(0.5) * (", t, "(1) + std::erf(", v, " * ", t,
+        return absl::StrCat("(", g, " * (", t, "(0.5) * (", t, "(1) + aotd_math::erf(", v, " * ", t,
                             "(0.7071067811865476))) + ", v, " * ", t,
-                            "(0.3989422804014327) * std::exp(", t, "(-0.5) * ", v, " * ", v, ")))");
+                            "(0.3989422804014327) * aotd_math::exp(", t, "(-0.5) * ", v, " * ", v, ")))");
       })
       .Infer([](const TypeCall& call) -> Types {
         RETURN_IF_ERROR(CheckApproximate(call.Str(2)));
@@ -175,7 +175,7 @@ void DefineActivationBackward(OpRegistry& r) {
         std::string negative =
             e.arg(4).AsBool()
                 ? absl::StrCat("g * ", e.lit(input_scale), " * (x + ", e.lit(alpha * scale), ")")
-                : absl::StrCat("g * ", e.lit(input_scale * alpha * scale), " * std::exp(x * ",
+                : absl::StrCat("g * ", e.lit(input_scale * alpha * scale), " * aotd_math::exp(x * ",
                                e.lit(input_scale), ")");
         return lower::Invoke(
             e, lower::Params(e, "g", "x"),
@@ -250,7 +250,7 @@ void DefineActivationBackward(OpRegistry& r) {
         return lower::Invoke(
             e, lower::Params(e, "g", "x"),
             absl::StrCat(e.ct(), " bx = x * ", e.scalar(2), "; if (bx > ", e.scalar(3),
-                         ") return g; ", e.ct(), " z = std::exp(bx); return g * z / (z + ",
+                         ") return g; ", e.ct(), " z = aotd_math::exp(bx); return g * z / (z + ",
                          e.lit(1), ");"),
             absl::StrCat(e.x(0), ", ", e.x(1)));
       })

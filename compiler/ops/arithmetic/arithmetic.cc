@@ -260,13 +260,13 @@ ElementFn ScaledBinaryElement(int x, const char* op, int y, int alpha) {
 // double as the reference kernel does.
 std::string PowElement(const ElementExpr& e, int a, int b) {
   if (ir::IsFloatingPoint(e.result())) {
-    return absl::StrCat("std::pow(", e.x(a), ", ", e.x(b), ")");
+    return absl::StrCat("aotd_math::pow(", e.x(a), ", ", e.x(b), ")");
   }
   return lower::Invoke(
       e, lower::Params(e, "x", "y"),
       absl::StrCat("if (y < 0) return x == 1 ? 1 : x == -1 ? ((-y) % 2 != 0 ? -1 : 1) : 0; "
                    "return static_cast<",
-                   e.ct(), ">(std::pow(static_cast<double>(x), static_cast<double>(y)));"),
+                   e.ct(), ">(aotd_math::pow(static_cast<double>(x), static_cast<double>(y)));"),
       absl::StrCat(e.x(a), ", ", e.x(b)));
 }
 
@@ -277,7 +277,7 @@ std::string DivideWithModeElement(const ElementExpr& e) {
   bool floating = ir::IsFloatingPoint(e.result());
   if (mode.is_none()) return absl::StrCat("(", e.x(0), " / ", e.x(1), ")");
   if (mode.AsString() == "trunc") {
-    return floating ? absl::StrCat("std::trunc(", e.x(0), " / ", e.x(1), ")")
+    return floating ? absl::StrCat("aotd_math::trunc(", e.x(0), " / ", e.x(1), ")")
                     : absl::StrCat("(", e.x(0), " / ", e.x(1), ")");
   }
   if (!floating) {
@@ -288,10 +288,10 @@ std::string DivideWithModeElement(const ElementExpr& e) {
   std::string t = e.ct();
   return lower::Invoke(
       e, lower::Params(e, "a", "b"),
-      absl::StrCat("if (b == 0) return a / b; ", t, " mod = std::fmod(a, b); ", t,
+      absl::StrCat("if (b == 0) return a / b; ", t, " mod = aotd_math::fmod(a, b); ", t,
                    " div = (a - mod) / b; if (mod != 0 && (b < 0) != (mod < 0)) div -= 1; "
-                   "if (div == 0) return std::copysign(",
-                   t, "(0), a / b); ", t, " floored = std::floor(div); if (div - floored > ", t,
+                   "if (div == 0) return aotd_math::copysign(",
+                   t, "(0), a / b); ", t, " floored = aotd_math::floor(div); if (div - floored > ", t,
                    "(0.5)) floored += 1; return floored;"),
       args);
 }

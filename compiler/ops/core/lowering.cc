@@ -93,7 +93,7 @@ std::string MinOf(const std::string& a, const std::string& b) {
 }
 
 std::string Sigmoid(const std::string& x, const std::string& t) {
-  return absl::StrCat("(", t, "(1) / (", t, "(1) + std::exp(-(", x, "))))");
+  return absl::StrCat("(", t, "(1) / (", t, "(1) + aotd_math::exp(-(", x, "))))");
 }
 
 }  // namespace lower

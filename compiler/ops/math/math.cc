@@ -63,7 +63,7 @@ void DefineUnaryMath(OpRegistry& r) {
 
   OpDefiner(r, "abs(Tensor self) -> Tensor", OpKind::kPointwise)
       .LowerElementwise([](const ElementExpr& e) {
-         return ir::IsFloatingPoint(e.result()) ? lower::Call("std::fabs", e.x(0))
+         return ir::IsFloatingPoint(e.result()) ? lower::Call("aotd_math::fabs", e.x(0))
                                                 : absl::StrCat("(", e.x(0), " < 0 ? -", e.x(0), " : ", e.x(0), ")");
        })
       .Infer(SameAsInput)
@@ -83,7 +83,7 @@ void DefineUnaryMath(OpRegistry& r) {
       .Derivative([](DerivativeContext&) -> Grads { return {}; });
 
   OpDefiner(r, "exp(Tensor self) -> Tensor", OpKind::kPointwise)
-      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::exp", e.x(0)); })
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("aotd_math::exp", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::exp(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -91,7 +91,7 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "log(Tensor self) -> Tensor", OpKind::kPointwise)
-      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::log", e.x(0)); })
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("aotd_math::log", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::log(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -99,7 +99,7 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "log1p(Tensor self) -> Tensor", OpKind::kPointwise)
-      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::log1p", e.x(0)); })
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("aotd_math::log1p", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::log1p(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -107,7 +107,7 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "sqrt(Tensor self) -> Tensor", OpKind::kPointwise)
-      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::sqrt", e.x(0)); })
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("aotd_math::sqrt", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::sqrt(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -116,7 +116,7 @@ void DefineUnaryMath(OpRegistry& r) {
 
   OpDefiner(r, "rsqrt(Tensor self) -> Tensor", OpKind::kPointwise)
       .LowerElementwise([](const ElementExpr& e) {
-         return absl::StrCat("(", e.ct(), "(1) / std::sqrt(", e.x(0), "))");
+         return absl::StrCat("(", e.ct(), "(1) / aotd_math::sqrt(", e.x(0), "))");
        })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return 1 / std::sqrt(x); }))
@@ -136,7 +136,7 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "sin(Tensor self) -> Tensor", OpKind::kPointwise)
-      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::sin", e.x(0)); })
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("aotd_math::sin", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::sin(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -144,7 +144,7 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "cos(Tensor self) -> Tensor", OpKind::kPointwise)
-      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::cos", e.x(0)); })
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("aotd_math::cos", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::cos(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -153,7 +153,7 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "tanh(Tensor self) -> Tensor", OpKind::kPointwise)
-      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::tanh", e.x(0)); })
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("aotd_math::tanh", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::tanh(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -170,7 +170,7 @@ void DefineUnaryMath(OpRegistry& r) {
 
   // d erf(x) = 2/sqrt(pi) exp(-x^2).
   OpDefiner(r, "erf(Tensor self) -> Tensor", OpKind::kPointwise)
-      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::erf", e.x(0)); })
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("aotd_math::erf", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::erf(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {
@@ -197,7 +197,7 @@ void DefineUnaryMath(OpRegistry& r) {
       });
 
   OpDefiner(r, "expm1(Tensor self) -> Tensor", OpKind::kPointwise)
-      .LowerElementwise([](const ElementExpr& e) { return lower::Call("std::expm1", e.x(0)); })
+      .LowerElementwise([](const ElementExpr& e) { return lower::Call("aotd_math::expm1", e.x(0)); })
       .Infer(FloatOfInput)
       .Kernel(Unary([](double x) { return std::expm1(x); }))
       .Derivative([](DerivativeContext& c) -> Grads {

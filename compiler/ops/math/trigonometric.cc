@@ -32,7 +32,7 @@ ValueId Square(B& b, ValueId x) { return b.Mul(x, x); }
 // One unary function: its name, std:: spelling, reference and derivative.
 void DefineUnary(OpRegistry& r, const char* name, double (*f)(double),
                  ValueId (*factor)(B& b, ValueId self)) {
-  const std::string cpp = absl::StrCat("std::", name);
+  const std::string cpp = absl::StrCat("aotd_math::", name);
   OpDefiner(r, absl::StrCat(name, "(Tensor self) -> Tensor"), OpKind::kPointwise)
       .LowerElementwise([cpp](const ElementExpr& e) { return lower::Call(cpp.c_str(), e.x(0)); })
       .Infer(FloatOfInput)
@@ -74,7 +74,7 @@ void DefineTrigonometric(OpRegistry& r) {
   // grad * -self / (self^2 + other^2) for other.
   OpDefiner(r, "atan2(Tensor self, Tensor other) -> Tensor", OpKind::kPointwise)
       .LowerElementwise([](const ElementExpr& e) {
-        return absl::StrCat("std::atan2(", e.x(0), ", ", e.x(1), ")");
+        return absl::StrCat("aotd_math::atan2(", e.x(0), ", ", e.x(1), ")");
       })
       .Infer(Elementwise(ResultKind::kFloating))
       .Kernel(Binary([](const KernelCall&, double y, double x) { return std::atan2(y, x); }))
