@@ -18,21 +18,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-Sample Make(std::vector<TensorType> tensors, std::vector<Argument> args, Kwargs kwargs = {},
-            std::string note = "", double low = -2, double high = 2) {
-  return Sample{std::move(tensors), std::move(args), std::move(kwargs), low, high, std::move(note)};
-}
-
-// Expects `result` to hold `values` (NaNs match NaNs, infs equal infs).
-void ExpectValues(const HostTensor& result, DType dtype, Dims shape, std::vector<double> values) {
-  EXPECT_EQ(result.dtype, dtype) << ir::DTypeName(result.dtype);
-  HostTensor expected = Values(dtype, std::move(shape), std::move(values));
-  reference::Closeness c = reference::CompareClose(result, expected, 1e-6, 1e-6);
-  EXPECT_TRUE(c.close) << "got " << reference::DescribeTensor(result) << " values "
-                       << ::testing::PrintToString(result.data) << ", expected "
-                       << ::testing::PrintToString(expected.data);
-}
-
 TEST(PointwiseGradientTest, Conversions) {
   ExpectGradients({
       {"aten._to_copy.default", Make({Transposed(kF64, {2, 3})}, {X(0)}, WithDType(kF64))},

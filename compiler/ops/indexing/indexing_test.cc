@@ -156,7 +156,6 @@ TEST(IndexingTest, IndexAlongDimGradients) {
   });
 }
 
-
 // ---- index.Tensor and index_put ----
 
 Argument Items(std::vector<Argument> items) { return Argument::List(std::move(items)); }

@@ -18,25 +18,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-void ExpectType(const TensorType& t, DType dtype, const Dims& shape) {
-  EXPECT_EQ(t.dtype, dtype) << ir::PrintType(t);
-  EXPECT_EQ(t.shape, shape) << ir::PrintType(t);
-  EXPECT_EQ(t.strides, ir::ContiguousStrides(shape)) << ir::PrintType(t);
-}
-
-void ExpectValues(const HostTensor& t, const Dims& shape, const std::vector<double>& expected,
-                  double tol = 1e-9) {
-  ASSERT_EQ(t.shape, shape) << reference::DescribeTensor(t);
-  ASSERT_EQ(t.data.size(), expected.size());
-  for (size_t i = 0; i < expected.size(); ++i) {
-    if (std::isnan(expected[i])) {
-      EXPECT_TRUE(std::isnan(t.data[i])) << "element " << i << " is " << t.data[i];
-    } else {
-      EXPECT_NEAR(t.data[i], expected[i], tol) << "element " << i;
-    }
-  }
-}
-
 TEST(NnTest, LossInference) {
   // The e_loss workload.
   absl::StatusOr<std::vector<TensorType>> r =

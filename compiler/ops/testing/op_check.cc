@@ -252,4 +252,42 @@ void ExpectGradients(const std::vector<std::pair<const char*, Sample>>& cases) {
   }
 }
 
+Sample Make(std::vector<TensorType> tensors, std::vector<Argument> args, Kwargs kwargs,
+            std::string note, double low, double high) {
+  return Sample{std::move(tensors), std::move(args), std::move(kwargs), low, high, std::move(note)};
+}
+
+Sample Positive(std::vector<TensorType> tensors, std::vector<Argument> args, Kwargs kwargs,
+                std::string note) {
+  return Make(std::move(tensors), std::move(args), std::move(kwargs), std::move(note), 0.5, 2);
+}
+
+void ExpectValues(const HostTensor& result, DType dtype, Dims shape, std::vector<double> values) {
+  EXPECT_EQ(result.dtype, dtype) << ir::DTypeName(result.dtype);
+  HostTensor expected = Values(dtype, std::move(shape), std::move(values));
+  reference::Closeness c = reference::CompareClose(result, expected, 1e-6, 1e-6);
+  EXPECT_TRUE(c.close) << "got " << reference::DescribeTensor(result) << " values "
+                       << ::testing::PrintToString(result.data) << ", expected "
+                       << ::testing::PrintToString(expected.data);
+}
+
+void ExpectType(const TensorType& t, DType dtype, const Dims& shape) {
+  EXPECT_EQ(t.dtype, dtype) << ir::PrintType(t);
+  EXPECT_EQ(t.shape, shape) << ir::PrintType(t);
+  EXPECT_EQ(t.strides, ir::ContiguousStrides(shape)) << ir::PrintType(t);
+}
+
+void ExpectValues(const HostTensor& t, const Dims& shape, const std::vector<double>& expected,
+                  double tol) {
+  ASSERT_EQ(t.shape, shape) << reference::DescribeTensor(t);
+  ASSERT_EQ(t.data.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    if (std::isnan(expected[i])) {
+      EXPECT_TRUE(std::isnan(t.data[i])) << "element " << i << " is " << t.data[i];
+    } else {
+      EXPECT_NEAR(t.data[i], expected[i], tol) << "element " << i;
+    }
+  }
+}
+
 }  // namespace aotd::ops::testing

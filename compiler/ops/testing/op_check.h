@@ -143,6 +143,22 @@ absl::Status CheckGraphGradients(const ir::Graph& forward, absl::string_view lab
 // Expects CheckGradients to pass for every (op, sample).
 void ExpectGradients(const std::vector<std::pair<const char*, Sample>>& cases);
 
+// A sample of `tensors` and `args`, inputs drawn from [low, high).
+Sample Make(std::vector<TensorType> tensors, std::vector<Argument> args, Kwargs kwargs = {},
+            std::string note = "", double low = -2, double high = 2);
+// Samples with inputs in [0.5, 2): for log, sqrt, division, pow.
+Sample Positive(std::vector<TensorType> tensors, std::vector<Argument> args, Kwargs kwargs = {},
+                std::string note = "");
+
+// Expects `t` to be a contiguous tensor type of `dtype` and `shape`.
+void ExpectType(const TensorType& t, DType dtype, const Dims& shape);
+// Expects `result` to hold `values` of `dtype` within 1e-6 (NaNs match NaNs,
+// infs equal infs).
+void ExpectValues(const HostTensor& result, DType dtype, Dims shape, std::vector<double> values);
+// Expects `t` of `shape` to hold `expected` within `tol` (NaNs match NaNs).
+void ExpectValues(const HostTensor& t, const Dims& shape, const std::vector<double>& expected,
+                  double tol = 1e-9);
+
 }  // namespace aotd::ops::testing
 
 #endif  // AOTD_COMPILER_OPS_TESTING_OP_CHECK_H_
