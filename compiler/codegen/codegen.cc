@@ -693,7 +693,7 @@ class ProgramEmitter {
   }
 
   // A call of the runtime kernel for `node`: arguments in schema order
-  // (calling convention in kernels.h), then the outputs. The copy of a view
+  // (calling convention in runtime/ref.h), then the outputs. The copy of a view
   // passes only its input.
   absl::Status EmitKernelCall(const ir::Node& node) {
     const ops::OpSchema& schema = Def(node).schema;

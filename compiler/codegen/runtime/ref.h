@@ -35,7 +35,7 @@
 //     precondition.
 //
 // Semantics are ATen's (PyTorch 1.13) as the reference kernels in
-// compiler/ops (nn.cc, nn_kernels.cc, reduction.cc, shape.cc) define them.
+// compiler/ops/<family>/ define them.
 // float computes in float and double in double; reductions accumulate in
 // double (integers in int64); softmax's exp is detail::exp_vec (within 1
 // ulp, vectorizable, IEEE at the edges). Loops run OpenMP-parallel when the
