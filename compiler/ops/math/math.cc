@@ -35,10 +35,6 @@ using reference::RoundTo;
 
 constexpr double kPi = 3.14159265358979323846;
 
-// Float math (exp, sigmoid): integer and bool inputs give float32.
-Types FloatOfInput(const TypeCall& call) {
-  return One(ToFloating(call.tensor(0).dtype), call.tensor(0).shape);
-}
 
 Types BoolOfInput(const TypeCall& call) { return One(DType::kBool, call.tensor(0).shape); }
 
@@ -229,6 +225,10 @@ void DefineUnaryMath(OpRegistry& r) {
 }
 
 }  // namespace
+
+Types FloatOfInput(const TypeCall& call) {
+  return One(ToFloating(call.tensor(0).dtype), call.tensor(0).shape);
+}
 
 absl::Status RegisterMathOps(OpRegistry& registry) {
   DefineUnaryMath(registry);

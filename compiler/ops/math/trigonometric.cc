@@ -16,10 +16,6 @@ namespace {
 using ir::DType;
 using ir::ValueId;
 
-Types FloatOfInput(const TypeCall& call) {
-  return One(ToFloating(call.tensor(0).dtype), call.tensor(0).shape);
-}
-
 // grad * f(self), for the derivative factor f built from self.
 DerivativeFn Times(ValueId (*factor)(B& b, ValueId self)) {
   return [factor](DerivativeContext& c) -> Grads {
@@ -27,7 +23,7 @@ DerivativeFn Times(ValueId (*factor)(B& b, ValueId self)) {
   };
 }
 
-ValueId Square(B& b, ValueId x) { return b.Mul(x, x); }
+ValueId Square(B& b, ValueId x) { return PowScalar(b, x, ir::Argument::Int(2)); }
 
 // One unary function: its name, std:: spelling, reference and derivative.
 void DefineUnary(OpRegistry& r, const char* name, double (*f)(double),

@@ -17,16 +17,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-TensorType Strided(DType dtype, Dims shape, Dims strides) {
-  return TensorType{dtype, std::move(shape), std::move(strides)};
-}
-
-HostTensor Iota(DType dtype, Dims shape) {
-  HostTensor h(dtype, std::move(shape));
-  for (int64_t i = 0; i < h.NumElements(); ++i) h.data[i] = i;
-  return h;
-}
-
 TEST(ShapeTest, CloneKeepsDenseLayouts) {
   // No memory format: preserve; a dense transposed layout stays.
   TensorType t = InferOne("aten.clone.default", {{Strided(kF32, {3, 2}, {1, 3})}, {X(0)}});

@@ -290,4 +290,14 @@ void ExpectValues(const HostTensor& t, const Dims& shape, const std::vector<doub
   }
 }
 
+TensorType Strided(DType dtype, Dims shape, Dims strides) {
+  return TensorType{dtype, std::move(shape), std::move(strides)};
+}
+
+HostTensor Iota(DType dtype, Dims shape) {
+  HostTensor h(dtype, std::move(shape));
+  for (int64_t i = 0; i < h.NumElements(); ++i) h.data[i] = i;
+  return h;
+}
+
 }  // namespace aotd::ops::testing

@@ -150,6 +150,11 @@ Sample Make(std::vector<TensorType> tensors, std::vector<Argument> args, Kwargs 
 Sample Positive(std::vector<TensorType> tensors, std::vector<Argument> args, Kwargs kwargs = {},
                 std::string note = "");
 
+// A tensor type with the given strides.
+TensorType Strided(DType dtype, Dims shape, Dims strides);
+// A tensor of `shape` holding 0, 1, 2, ... in row-major order.
+HostTensor Iota(DType dtype, Dims shape);
+
 // Expects `t` to be a contiguous tensor type of `dtype` and `shape`.
 void ExpectType(const TensorType& t, DType dtype, const Dims& shape);
 // Expects `result` to hold `values` of `dtype` within 1e-6 (NaNs match NaNs,

@@ -16,16 +16,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-TensorType Strided(DType dtype, Dims shape, Dims strides) {
-  return TensorType{dtype, std::move(shape), std::move(strides)};
-}
-
-HostTensor Iota(DType dtype, Dims shape) {
-  HostTensor h(dtype, std::move(shape));
-  for (int64_t i = 0; i < h.NumElements(); ++i) h.data[i] = i;
-  return h;
-}
-
 TEST(ShapeTest, ViewStridesFollowComputeStride) {
   // A transposed [4,6] (strides [1,6]) viewed as [6,2,2]: PyTorch gives
   // strides (1, 12, 6).
